@@ -30,6 +30,7 @@ pub struct OptionInputs {
 /// Price and Greeks in natural units: `price`, `vega`, `theta`, `rho` in quote per unit of
 /// underlying; `delta` in units of underlying; `gamma` per unit of spot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[repr(C)]
 pub struct Greeks {
     pub price: Price,
     pub delta: Ratio,

@@ -13,6 +13,7 @@
 //! - [`margin`]: account aggregation into equity, maintenance and initial margin.
 #![cfg_attr(not(test), no_std)]
 #![deny(clippy::arithmetic_side_effects)]
+#![allow(clippy::should_implement_trait, clippy::needless_range_loop)]
 
 pub mod black_scholes;
 pub mod collateral;

@@ -164,3 +164,30 @@ pub fn lots_mul(lots: i64, x: i64) -> i128 {
 pub fn narrow(v: i128, shift: u32, round: Round) -> Result<i64> {
     shr_round((v >> 64) as i64, v as u64, shift, round)
 }
+
+/// round(a * b / d) for d > 0, checked: one 128-bit product, one 128/64 division.
+#[inline(always)]
+pub fn mul_div(a: i64, b: i64, d: u64, round: Round) -> Result<i64> {
+    if d == 0 {
+        return Err(KernelError::DivisionByZero);
+    }
+    let neg = (a < 0) != (b < 0);
+    let (hi, lo) = umul(a.unsigned_abs(), b.unsigned_abs());
+    if hi >= d {
+        return Err(KernelError::Overflow);
+    }
+    let (mut q, rem) = udiv128(hi, lo, d);
+    if rem != 0 && ((neg && round == Round::Down) || (!neg && round == Round::Up)) {
+        q = q.checked_add(1).ok_or(KernelError::Overflow)?;
+    }
+    if neg {
+        if q > 1u64 << 63 {
+            return Err(KernelError::Overflow);
+        }
+        Ok((q as i64).wrapping_neg())
+    } else if q > i64::MAX as u64 {
+        Err(KernelError::Overflow)
+    } else {
+        Ok(q as i64)
+    }
+}
