@@ -1,0 +1,124 @@
+//! Properties of prices and margin that must hold for every input.
+mod common;
+use common::*;
+use proptest::prelude::*;
+use risk_kernel::black_scholes::{OptionInputs, OptionKind, greeks, price};
+use risk_kernel::instrument::InstrumentKind::{Call, Future, Perpetual, Put};
+use risk_kernel::margin::{Portfolio, Position, margin_full};
+use risk_kernel::scenario::ScenarioGrid;
+use risk_kernel::wide::Round;
+use risk_kernel::{Money, Price};
+
+fn inputs(kind: OptionKind, s: f64, k: f64, v: f64, t: f64, rate: f64) -> OptionInputs {
+    OptionInputs { kind, spot: p(s), strike: p(s * k), vol: r(v), t: r(t), rate: r(rate) }
+}
+
+fn domain() -> impl Strategy<Value = (f64, f64, f64, f64, f64)> {
+    (
+        (0.1f64.ln()..200_000f64.ln()).prop_map(f64::exp),
+        (0.3f64.ln()..3.3f64.ln()).prop_map(f64::exp),
+        (0.05f64.ln()..3.0f64.ln()).prop_map(f64::exp),
+        ((1.0f64 / 8760.0).ln()..3f64.ln()).prop_map(f64::exp),
+        0.0f64..0.10,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// C - P = S - K e^{-rT}, to a few units in the last place of Price.
+    #[test]
+    fn put_call_parity((s, k, v, t, rate) in domain()) {
+        let c = greeks(&inputs(OptionKind::Call, s, k, v, t, rate)).unwrap();
+        let q = greeks(&inputs(OptionKind::Put, s, k, v, t, rate)).unwrap();
+        let inp = inputs(OptionKind::Call, s, k, v, t, rate);
+        let disc = risk_kernel::math::exp(inp.rate.mul_ratio(inp.t, Round::Down).unwrap().neg().unwrap()).unwrap();
+        let kd = inp.strike.mul_ratio(disc, Round::Down).unwrap();
+        let lhs = c.price.raw() - q.price.raw();
+        let rhs = inp.spot.raw() - kd.raw();
+        prop_assert!((lhs - rhs).abs() <= 4, "C-P={lhs} S-KD={rhs}");
+        // delta_call - delta_put = 1, gamma and vega equal
+        prop_assert_eq!(c.delta.raw() - q.delta.raw(), 1i64 << 48);
+        prop_assert_eq!(c.gamma, q.gamma);
+        prop_assert_eq!(c.vega, q.vega);
+    }
+
+    /// Calls rise with spot, puts fall; both rise with vol. Up to 2 units in the last place:
+    /// the price is a difference of two products rounded separately.
+    #[test]
+    fn monotone_in_spot_and_vol((s, k, v, t, rate) in domain(), bump in 1.0001f64..1.5) {
+        for kind in [OptionKind::Call, OptionKind::Put] {
+            let base = inputs(kind, s, k, v, t, rate);
+            let up_spot = OptionInputs { spot: p(s * bump), ..base };
+            let up_vol = OptionInputs { vol: r((v * bump).min(3.0)), ..base };
+            let (v0, vs, vv) = (price(&base).unwrap(), price(&up_spot).unwrap(), price(&up_vol).unwrap());
+            let ulps = |a: Price, b: Price| a.raw() - b.raw();
+            match kind {
+                OptionKind::Call => prop_assert!(ulps(vs, v0) >= -2, "{vs:?} < {v0:?}"),
+                OptionKind::Put => prop_assert!(ulps(v0, vs) >= -2, "{vs:?} > {v0:?}"),
+            }
+            prop_assert!(ulps(vv, v0) >= -2, "vol up: {vv:?} < {v0:?}");
+        }
+    }
+
+    /// A position plus its exact offset: zero P&L in every scenario, zero mark, zero Greeks.
+    #[test]
+    fn exact_offset_has_zero_risk(kind in 0usize..4, k in 0.5f64..2.0, t in 0.01f64..2.0, lots in 1i64..100_000) {
+        let inst = [option(Call, 3000.0 * k, t, 0.7), option(Put, 3000.0 * k, t, 0.7), linear(Future, t), linear(Perpetual, 0.0)][kind];
+        let und = [underlying(3000.0, 0.7)];
+        let grid = ScenarioGrid::span16(r(0.35)).unwrap();
+        let positions = [pos(0, inst, lots, 3000.0), pos(0, inst, -lots, 3000.0)];
+        let pf = Portfolio { underlyings: &und, positions: &positions, collateral: &[], grid: &grid, spread_credits: &[] };
+        let rep = margin_full(&pf).unwrap();
+        let g = &rep.groups()[0];
+        prop_assert!(g.maintenance.pnl.iter().chain(g.initial.pnl.iter()).all(|v| *v == Money::ZERO));
+        prop_assert_eq!(g.maintenance.loss, Money::ZERO);
+        prop_assert_eq!(g.initial.loss, Money::ZERO);
+        prop_assert_eq!(rep.equity, Money::ZERO);
+        prop_assert_eq!(g.greeks.delta, 0);
+    }
+
+    /// Offsetting a fraction of every position (netted, so lots shrink toward zero) never
+    /// raises maintenance or initial margin: scenario P&L is linear in lots.
+    #[test]
+    fn offsetting_hedge_never_raises_margin(
+        lots in proptest::collection::vec(-500i64..500, 6),
+        k in 0.6f64..1.6, t in 0.02f64..1.0, vol in 0.2f64..1.5, tenths in 1i64..=10,
+    ) {
+        let und = [underlying(3000.0, vol), underlying(60000.0, 0.6)];
+        let grid = ScenarioGrid::span16(r(0.35)).unwrap();
+        let insts = [
+            (0, option(Call, 3000.0 * k, t, vol)), (0, option(Put, 3000.0 / k, t, vol)), (0, linear(Future, t)),
+            (1, linear(Perpetual, 0.0)), (1, option(Call, 60000.0, t, 0.6)), (1, option(Put, 55000.0, t, 0.6)),
+        ];
+        let book = |scale: i64| -> Vec<Position> {
+            insts.iter().zip(&lots).map(|(&(g, i), &l)| pos(g, i, l * scale, if g == 0 { 3000.0 } else { 60000.0 })).collect()
+        };
+        let full = book(10);
+        let hedged = book(10 - tenths); // the book plus -tenths/10 of itself
+        let cash = [usdc(1e7)];
+        let pf = |positions: &[Position]| margin_full(&Portfolio { underlyings: &und, positions, collateral: &cash, grid: &grid, spread_credits: &[] }).unwrap();
+        let (before, after) = (pf(&full), pf(&hedged));
+        prop_assert!(after.maintenance <= before.maintenance, "MM {:?} -> {:?}", before.maintenance, after.maintenance);
+        prop_assert!(after.initial <= before.initial, "IM {:?} -> {:?}", before.initial, after.initial);
+    }
+
+    /// Requirements are never below zero and initial never below maintenance.
+    #[test]
+    fn initial_at_least_maintenance(lots in -5000i64..5000, k in 0.5f64..2.0) {
+        prop_assume!(lots != 0);
+        let und = [underlying(60000.0, 0.6)];
+        let grid = ScenarioGrid::span16(r(0.35)).unwrap();
+        let positions = [pos(0, option(Call, 60000.0 * k, 0.25, 0.6), lots, 0.0), pos(0, linear(Perpetual, 0.0), -lots / 2, 60000.0)];
+        let rep = margin_full(&Portfolio { underlyings: &und, positions: &positions, collateral: &[usdc(1e6)], grid: &grid, spread_credits: &[] }).unwrap();
+        prop_assert!(rep.maintenance >= Money::ZERO);
+        prop_assert!(rep.initial >= rep.maintenance);
+    }
+}
+
+#[test]
+fn zero_price_is_not_an_option_price() {
+    let mut inp = inputs(OptionKind::Call, 100.0, 1.0, 0.5, 0.5, 0.01);
+    inp.spot = Price::ZERO;
+    assert!(greeks(&inp).is_err());
+}
