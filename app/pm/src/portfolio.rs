@@ -1,0 +1,314 @@
+//! The portfolio file (README, "Portfolio file"): plain decimal numbers in, kernel types out.
+//! Every conversion error names the field it came from.
+use risk_kernel::collateral::Collateral;
+use risk_kernel::instrument::{Instrument, InstrumentKind, Market};
+use risk_kernel::margin::{Position, SpreadCredit, Underlying};
+use risk_kernel::scenario::{ScanParams, Scenario, ScenarioGrid};
+use risk_kernel::{Fixed, Money, Price, Ratio};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortfolioFile {
+    pub underlyings: Vec<UnderlyingIn>,
+    #[serde(default)]
+    pub positions: Vec<PositionIn>,
+    #[serde(default)]
+    pub collateral: Vec<CollateralIn>,
+    #[serde(default)]
+    pub spread_credits: Vec<CreditIn>,
+    /// Custom scenario grid; default: the 16-point SPAN grid.
+    #[serde(default)]
+    pub scenarios: Option<Vec<ScenarioIn>>,
+    #[serde(default = "default_extreme_weight")]
+    pub extreme_weight: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnderlyingIn {
+    pub name: String,
+    pub spot: f64,
+    #[serde(default)]
+    pub conf: f64,
+    pub atm_vol: f64,
+    #[serde(default)]
+    pub rate: f64,
+    #[serde(default = "default_min_vol")]
+    pub min_vol: f64,
+    #[serde(default = "default_short_option_min")]
+    pub short_option_min: f64,
+    #[serde(default = "ScanIn::maintenance")]
+    pub maintenance: ScanIn,
+    #[serde(default = "ScanIn::initial")]
+    pub initial: ScanIn,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct ScanIn {
+    pub min_range: f64,
+    #[serde(default = "default_vol_mult")]
+    pub vol_mult: f64,
+    #[serde(default = "default_horizon_days")]
+    pub horizon_days: f64,
+    #[serde(default = "default_conf_mult")]
+    pub conf_mult: f64,
+    pub vol_scan: f64,
+    #[serde(default = "default_true")]
+    pub dynamic: bool,
+}
+
+impl ScanIn {
+    fn maintenance() -> Self {
+        Self { min_range: 0.08, vol_mult: 3.0, horizon_days: 1.0, conf_mult: 1.0, vol_scan: 0.25, dynamic: true }
+    }
+    fn initial() -> Self {
+        Self { min_range: 0.12, vol_mult: 4.5, horizon_days: 1.0, conf_mult: 1.5, vol_scan: 0.35, dynamic: true }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionIn {
+    pub underlying: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub strike: f64,
+    #[serde(default)]
+    pub expiry_years: f64,
+    #[serde(default)]
+    pub vol: f64,
+    #[serde(default = "default_lot_size")]
+    pub lot_size: f64,
+    pub lots: i64,
+    #[serde(default)]
+    pub entry_price: f64,
+    #[serde(default)]
+    pub funding: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollateralIn {
+    pub name: String,
+    /// Whole tokens (e.g. 1.5 SOL); converted to native units with `decimals`.
+    pub amount: f64,
+    pub decimals: u8,
+    pub price: f64,
+    #[serde(default)]
+    pub conf: f64,
+    #[serde(default = "default_conf_mult")]
+    pub conf_mult: f64,
+    #[serde(default)]
+    pub maint_haircut: f64,
+    #[serde(default)]
+    pub init_haircut: f64,
+    #[serde(default)]
+    pub size_growth: f64,
+    #[serde(default = "default_size_ref")]
+    pub size_ref: f64,
+    /// Name of the underlying whose scenarios move this balance.
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub depeg_shock: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditIn {
+    pub a: String,
+    pub b: String,
+    pub rate: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioIn {
+    pub price_scan: f64,
+    pub vol_scan: f64,
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_extreme_weight() -> f64 {
+    0.35
+}
+fn default_min_vol() -> f64 {
+    0.05
+}
+fn default_short_option_min() -> f64 {
+    0.01
+}
+fn default_vol_mult() -> f64 {
+    3.0
+}
+fn default_horizon_days() -> f64 {
+    1.0
+}
+fn default_conf_mult() -> f64 {
+    1.0
+}
+fn default_true() -> bool {
+    true
+}
+fn default_lot_size() -> f64 {
+    1.0
+}
+fn default_size_ref() -> f64 {
+    1_000_000.0
+}
+fn default_weight() -> f64 {
+    1.0
+}
+
+/// The kernel's inputs, owned.
+pub struct Loaded {
+    pub names: Vec<String>,
+    pub collateral_names: Vec<String>,
+    pub underlyings: Vec<Underlying>,
+    pub positions: Vec<Position>,
+    pub collateral: Vec<Collateral>,
+    pub credits: Vec<SpreadCredit>,
+    pub grid: ScenarioGrid,
+}
+
+fn fx<const F: u32>(v: f64, field: &str) -> Result<Fixed<F>, String> {
+    Fixed::<F>::from_f64(v).map_err(|_| format!("{field}: {v} is not a number in range"))
+}
+
+fn group_index(names: &[String], name: &str, field: &str) -> Result<u8, String> {
+    names
+        .iter()
+        .position(|n| n == name)
+        .map(|i| i as u8)
+        .ok_or_else(|| format!("{field}: unknown underlying \"{name}\" (known: {})", names.join(", ")))
+}
+
+fn scan(s: &ScanIn, field: &str) -> Result<ScanParams, String> {
+    Ok(ScanParams {
+        min_range: fx(s.min_range, &format!("{field}.min_range"))?,
+        vol_mult: fx(s.vol_mult, &format!("{field}.vol_mult"))?,
+        horizon: fx(s.horizon_days / 365.0, &format!("{field}.horizon_days"))?,
+        conf_mult: fx(s.conf_mult, &format!("{field}.conf_mult"))?,
+        vol_scan: fx(s.vol_scan, &format!("{field}.vol_scan"))?,
+        dynamic: s.dynamic,
+    })
+}
+
+impl PortfolioFile {
+    pub fn load(&self) -> Result<Loaded, String> {
+        let names: Vec<String> = self.underlyings.iter().map(|u| u.name.clone()).collect();
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(format!("underlyings[{i}].name: \"{n}\" appears twice"));
+            }
+        }
+        let mut underlyings = Vec::new();
+        for (i, u) in self.underlyings.iter().enumerate() {
+            let f = |name: &str| format!("underlyings[{i}].{name}");
+            let spot: Price = fx(u.spot, &f("spot"))?;
+            if !spot.is_positive() {
+                return Err(format!("{}: must be > 0", f("spot")));
+            }
+            underlyings.push(Underlying {
+                market: Market { spot, rate: fx(u.rate, &f("rate"))?, min_vol: fx(u.min_vol, &f("min_vol"))? },
+                conf: fx(u.conf, &f("conf"))?,
+                atm_vol: fx(u.atm_vol, &f("atm_vol"))?,
+                maintenance: scan(&u.maintenance, &f("maintenance"))?,
+                initial: scan(&u.initial, &f("initial"))?,
+                short_option_min: fx(u.short_option_min, &f("short_option_min"))?,
+            });
+        }
+        let mut positions = Vec::new();
+        for (i, p) in self.positions.iter().enumerate() {
+            let f = |name: &str| format!("positions[{i}].{name}");
+            let kind = match p.kind.as_str() {
+                "call" => InstrumentKind::Call,
+                "put" => InstrumentKind::Put,
+                "future" => InstrumentKind::Future,
+                "perp" | "perpetual" => InstrumentKind::Perpetual,
+                other => return Err(format!("{}: \"{other}\" is not one of call, put, future, perp", f("type"))),
+            };
+            positions.push(Position {
+                group: group_index(&names, &p.underlying, &f("underlying"))?,
+                instrument: Instrument {
+                    kind,
+                    strike: fx(p.strike, &f("strike"))?,
+                    expiry: fx(p.expiry_years, &f("expiry_years"))?,
+                    vol: fx(p.vol, &f("vol"))?,
+                    lot_size: fx(p.lot_size, &f("lot_size"))?,
+                },
+                lots: p.lots,
+                entry_price: fx(p.entry_price, &f("entry_price"))?,
+                funding: fx::<24>(p.funding, &f("funding"))?,
+            });
+        }
+        let mut collateral = Vec::new();
+        for (i, c) in self.collateral.iter().enumerate() {
+            let f = |name: &str| format!("collateral[{i}].{name}");
+            if c.decimals > 19 {
+                return Err(format!("{}: must be <= 19", f("decimals")));
+            }
+            let native = c.amount * 10f64.powi(c.decimals as i32);
+            if !native.is_finite() || native.abs() >= 9.2e18 {
+                return Err(format!("{}: {} does not fit a token balance", f("amount"), c.amount));
+            }
+            collateral.push(Collateral {
+                amount: native.round() as i64,
+                decimals: c.decimals,
+                price: fx(c.price, &f("price"))?,
+                conf: fx(c.conf, &f("conf"))?,
+                conf_mult: fx(c.conf_mult, &f("conf_mult"))?,
+                maint_haircut: fx(c.maint_haircut, &f("maint_haircut"))?,
+                init_haircut: fx(c.init_haircut, &f("init_haircut"))?,
+                size_growth: fx(c.size_growth, &f("size_growth"))?,
+                size_ref: fx::<24>(c.size_ref, &f("size_ref"))?,
+                group: c.group.as_deref().map(|g| group_index(&names, g, &f("group"))).transpose()?,
+                depeg_shock: fx(c.depeg_shock, &f("depeg_shock"))?,
+            });
+        }
+        let mut credits = Vec::new();
+        for (i, c) in self.spread_credits.iter().enumerate() {
+            let f = |name: &str| format!("spread_credits[{i}].{name}");
+            credits.push(SpreadCredit {
+                group_a: group_index(&names, &c.a, &f("a"))?,
+                group_b: group_index(&names, &c.b, &f("b"))?,
+                rate: fx(c.rate, &f("rate"))?,
+            });
+        }
+        let grid = match &self.scenarios {
+            None => ScenarioGrid::span16(fx(self.extreme_weight, "extreme_weight")?),
+            Some(pts) => {
+                let mut v = Vec::new();
+                for (i, s) in pts.iter().enumerate() {
+                    let f = |name: &str| format!("scenarios[{i}].{name}");
+                    v.push(Scenario {
+                        price_scan: fx(s.price_scan, &f("price_scan"))?,
+                        vol_scan: fx(s.vol_scan, &f("vol_scan"))?,
+                        weight: fx(s.weight, &f("weight"))?,
+                    });
+                }
+                ScenarioGrid::new(&v)
+            }
+        }
+        .map_err(|e| format!("scenarios: {e}"))?;
+        Ok(Loaded { names, collateral_names: self.collateral.iter().map(|c| c.name.clone()).collect(), underlyings, positions, collateral, credits, grid })
+    }
+}
+
+/// Money sums of the report are exact i128 at these scales.
+pub fn q48(v: i128) -> f64 {
+    v as f64 / (1u64 << 48) as f64
+}
+pub fn q32(v: i128) -> f64 {
+    v as f64 / (1u64 << 32) as f64
+}
+pub fn money(m: Money) -> f64 {
+    m.to_f64()
+}
+pub fn ratio(r: Ratio) -> f64 {
+    r.to_f64()
+}
