@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's test command: installs what it needs (idempotently), then runs every test.
+#   scripts/test.sh
+# Steps: Python reference tooling (mpmath) -> SBF toolchain (apt + sbpf-linker) -> build the
+# SBF kernel benchmark program -> generated files up to date -> clippy -> every cargo test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "python reference tooling (mpmath, pinned)"
+python3 -m pip install --quiet --disable-pip-version-check -r scripts/reference/requirements.txt
+
+step "SBF toolchain + kernel benchmark program (scripts/sbf-toolchain.sh)"
+scripts/sbf-toolchain.sh build bench/kernel-sbf
+
+step "generated files are up to date"
+python3 scripts/reference/gen_ncdf_table.py --check
+python3 scripts/reference/gen_bs_vectors.py --check
+
+step "clippy (warnings are errors)"
+cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
+
+step "tests (kernel, pm, compute-unit ceilings in the SBF VM)"
+cargo test --locked --workspace --release
+
+step "all tests passed"
