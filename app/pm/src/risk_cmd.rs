@@ -3,6 +3,7 @@ use crate::portfolio::{Loaded, PortfolioFile, money, q32, q48, ratio};
 use risk_kernel::margin::{LevelReport, MarginReport, Portfolio, margin_full};
 use risk_kernel::scenario::{ScanParams, Shocks};
 use serde_json::{Value, json};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,7 +11,9 @@ pub fn run(path: &Path, pretty: bool) -> ExitCode {
     match report(path) {
         Ok(v) => {
             let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
-            println!("{}", text.unwrap_or_default());
+            // A closed pipe (`pm risk ... | head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", text.unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(e) => {
