@@ -162,12 +162,12 @@ impl Prepared {
         let decay: Ratio = pdf_over_sd.mul_ratio(vol.mul_ratio(vol, Down)?, Down)?;
         let decay: Price = spot.mul_ratio(decay, Round::Up)?; // S phi sigma / sqrtT, halved below
         let carry_n = if call { ncdf(d2) } else { ncdf(d2.neg()?) };
-        let carry: Price = self.kd.mul_ratio(carry_n, Down)?; // K e^{-rT} N(+-d2)
-        let r_carry: Price = carry.mul_ratio(self.rate, Down)?;
+        // One Price rounding per Greek: the Ratio factors are multiplied first.
+        let r_carry: Price = self.kd.mul_ratio(carry_n.mul_ratio(self.rate, Down)?, Down)?; // r K e^{-rT} N(+-d2)
         let half_decay = Price::from_raw(decay.raw() / 2);
         let theta = if call { half_decay.neg()?.sub(r_carry)? } else { r_carry.sub(half_decay)? };
         // rho = +-K T e^{-rT} N(+-d2)
-        let rho_abs: Price = carry.mul_ratio(self.t, Down)?;
+        let rho_abs: Price = self.kd.mul_ratio(carry_n.mul_ratio(self.t, Down)?, Down)?;
         let rho = if call { rho_abs } else { rho_abs.neg()? };
         Ok(Greeks { price, delta, gamma, vega, theta, rho })
     }
