@@ -4,7 +4,7 @@
 # cannot reach). Tested recipe: ../shared/toolchain/sbf-recipe.sh.
 #
 #   scripts/sbf-toolchain.sh install            # apt rustc-web 1.96 + llvm-22-dev, sbpf-linker 0.2.6
-#   scripts/sbf-toolchain.sh build <crate-dir>  # -> <crate-dir>/target-sbf/bpfel-unknown-none/release/*.so
+#   scripts/sbf-toolchain.sh build <crate-dir>  # -> <crate-dir>/target-sbf/bpfel-unknown-none/release/<crate>.so
 set -euo pipefail
 TOOLS=${SBF_TOOLS:-$HOME/.cache/portfolio-margin/sbf-tools}
 RUSTC_WEB=1.96.0+dfsg1-1~deb12u2
@@ -23,7 +23,10 @@ install() {
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
   fi
-  if ! { [ -x "$LINKER" ] && "$LINKER" --version 2>/dev/null | grep -q '0.2.6'; }; then
+  # Capture first: `--version | grep -q` under pipefail fails at random (grep exits after the
+  # first line, the linker's second write panics on the closed pipe), which re-ran the install.
+  local have=; [ -x "$LINKER" ] && have=$("$LINKER" --version 2>/dev/null || true)
+  if ! grep -q '0.2.6' <<<"$have"; then
     echo "sbf-toolchain: building sbpf-linker 0.2.6 against LLVM 22 (~3 min)" >&2
     # Its default feature wants LLVM 23 through rustc's libLLVM; Debian ships LLVM 22.
     LLVM_PREFIX=/usr/lib/llvm-22 cargo install sbpf-linker@0.2.6 --locked --quiet \
@@ -47,6 +50,11 @@ build() {
  --cfg=target_os=\"solana\" --cfg=target_feature=\"static-syscalls\" -A explicit_builtin_cfgs_in_flags"
   ( cd "$dir" && /usr/bin/cargo build --quiet --release --locked --target bpfel-unknown-none \
       -Z build-std=core,alloc "$@" )
+  # cargo names a cdylib lib<crate>.so; Solana tools (and bench/cu-runner) expect <crate>.so.
+  local so rel="$CARGO_TARGET_DIR/bpfel-unknown-none/release"
+  for so in "$rel"/lib*.so; do
+    if [ -e "$so" ]; then cp -f "$so" "$rel/$(basename "$so" | sed 's/^lib//')"; fi
+  done
 }
 
 case "${1:-}" in
