@@ -69,6 +69,15 @@ pub fn validate(inp: &OptionInputs) -> Result<()> {
     Ok(())
 }
 
+/// What one vol level contributes to d1 and d2: sigma sqrt(T), its inverse, (r + sigma^2/2) T.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VolTerms {
+    pub vol: Ratio,
+    pub sd: Ratio,
+    pub inv_sd: Ratio,
+    pub drift: Ratio,
+}
+
 /// What stays fixed across scenarios for one option: strike, discounting, sqrt(T).
 #[derive(Clone, Copy, Debug)]
 pub struct Prepared {
@@ -92,29 +101,43 @@ impl Prepared {
         ln(spot.div(self.strike, Down)?)
     }
 
-    /// d1, d2 and sigma sqrt(T); None when the total vol is too small to matter.
-    fn d1_d2(&self, x: Ratio, vol: Ratio) -> Result<Option<(Ratio, Ratio, Ratio)>> {
+    /// The terms of one vol level, shared by every scenario at that vol; None when the total
+    /// vol is too small to matter (the option is then worth its discounted intrinsic value).
+    pub fn vol_terms(&self, vol: Ratio) -> Result<Option<VolTerms>> {
         let sd: Ratio = vol.mul_ratio(self.sqrt_t, Down)?;
         if sd.raw() < MIN_TOTAL_VOL {
             return Ok(None);
         }
-        let half_var: Ratio = Ratio::from_raw(vol.mul_ratio(vol, Down)?.raw() / 2);
+        let half_var = Ratio::from_raw(vol.mul_ratio(vol, Down)?.raw() / 2);
         let drift: Ratio = self.rate.add(half_var)?.mul_ratio(self.t, Down)?;
-        let num = x.add(drift)?;
+        Ok(Some(VolTerms { vol, sd, inv_sd: Ratio::ONE.div(sd, Down)?, drift }))
+    }
+
+    /// d1 and d2 at log-moneyness x: one multiply (by 1/(sigma sqrt T)), no division.
+    #[inline(always)]
+    fn d1_d2(&self, x: Ratio, vt: &VolTerms) -> Result<(Ratio, Ratio)> {
+        let num = x.add(vt.drift)?;
         // Saturate rather than fail: far beyond |d| = 64, N is flat.
-        let d1 = match num.div::<48, 48>(sd, Down) {
+        let d1 = match num.mul_ratio(vt.inv_sd, Down) {
             Ok(d) => Ratio::from_raw(d.raw().clamp(-D_SATURATE, D_SATURATE)),
             Err(_) => Ratio::from_raw(if num.is_negative() { -D_SATURATE } else { D_SATURATE }),
         };
-        Ok(Some((d1, d1.sub(sd)?, sd)))
+        Ok((d1, d1.sub(vt.sd)?))
     }
 
     /// Option value per unit at `spot` with log-moneyness `x` = ln(spot/K) and vol `vol`.
     pub fn value(&self, spot: Price, x: Ratio, vol: Ratio) -> Result<Price> {
-        match self.d1_d2(x, vol)? {
+        match self.vol_terms(vol)? {
             None => self.intrinsic(spot),
-            Some((d1, d2, _)) => self.value_from_d(spot, d1, d2),
+            Some(vt) => self.value_with(spot, x, &vt),
         }
+    }
+
+    /// Option value per unit at `spot`, log-moneyness `x`, with the vol level's terms.
+    #[inline(always)]
+    pub fn value_with(&self, spot: Price, x: Ratio, vt: &VolTerms) -> Result<Price> {
+        let (d1, d2) = self.d1_d2(x, vt)?;
+        self.value_from_d(spot, d1, d2)
     }
 
     /// Value at spot 0 (a crash scenario past -100%): a call is worthless, a put worth K e^{-rT}.
@@ -125,7 +148,7 @@ impl Prepared {
         }
     }
 
-    fn intrinsic(&self, spot: Price) -> Result<Price> {
+    pub fn intrinsic(&self, spot: Price) -> Result<Price> {
         let v = match self.kind {
             OptionKind::Call => spot.sub(self.kd)?,
             OptionKind::Put => self.kd.sub(spot)?,
@@ -145,16 +168,17 @@ impl Prepared {
 
     /// Price and all Greeks at `spot` (x = ln(spot/K)) and `vol`.
     pub fn greeks(&self, spot: Price, x: Ratio, vol: Ratio) -> Result<Greeks> {
-        let Some((d1, d2, sd)) = self.d1_d2(x, vol)? else {
+        let Some(vt) = self.vol_terms(vol)? else {
             return self.intrinsic_greeks(spot);
         };
+        let (d1, d2) = self.d1_d2(x, &vt)?;
         let price = self.value_from_d(spot, d1, d2)?;
         let call = self.kind == OptionKind::Call;
         let n1 = ncdf(d1);
         let delta = if call { n1 } else { n1.sub(Ratio::ONE)? };
         let pdf = npdf(d1);
         // gamma = phi(d1) / (S sigma sqrt T)
-        let pdf_over_sd: Ratio = pdf.div(sd, Down)?;
+        let pdf_over_sd: Ratio = pdf.mul_ratio(vt.inv_sd, Down)?;
         let gamma: Ratio = pdf_over_sd.div(spot, Down)?;
         // vega = S phi(d1) sqrt T
         let vega: Price = spot.mul_ratio(pdf.mul_ratio(self.sqrt_t, Down)?, Down)?;

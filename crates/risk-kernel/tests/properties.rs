@@ -23,10 +23,16 @@ fn domain() -> impl Strategy<Value = (f64, f64, f64, f64, f64)> {
     )
 }
 
+/// Rounding slack of a two-term price, in units of the last place of Price: 2 roundings per
+/// term plus N(x)'s 1e-13 absolute error (twice) scaled by the spot and strike.
+fn slack(s: f64, k: f64) -> i64 {
+    4 + ((s + k) * 2.0 * 1.1e-13 * 2f64.powi(32)).ceil() as i64
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
-    /// C - P = S - K e^{-rT}, to a few units in the last place of Price.
+    /// C - P = S - K e^{-rT}, to the rounding slack above.
     #[test]
     fn put_call_parity((s, k, v, t, rate) in domain()) {
         let c = greeks(&inputs(OptionKind::Call, s, k, v, t, rate)).unwrap();
@@ -36,15 +42,14 @@ proptest! {
         let kd = inp.strike.mul_ratio(disc, Round::Down).unwrap();
         let lhs = c.price.raw() - q.price.raw();
         let rhs = inp.spot.raw() - kd.raw();
-        prop_assert!((lhs - rhs).abs() <= 4, "C-P={lhs} S-KD={rhs}");
+        prop_assert!((lhs - rhs).abs() <= slack(s, s * k), "C-P={lhs} S-KD={rhs}");
         // delta_call - delta_put = 1, gamma and vega equal
         prop_assert_eq!(c.delta.raw() - q.delta.raw(), 1i64 << 48);
         prop_assert_eq!(c.gamma, q.gamma);
         prop_assert_eq!(c.vega, q.vega);
     }
 
-    /// Calls rise with spot, puts fall; both rise with vol. Up to 2 units in the last place:
-    /// the price is a difference of two products rounded separately.
+    /// Calls rise with spot, puts fall; both rise with vol, to the rounding slack above.
     #[test]
     fn monotone_in_spot_and_vol((s, k, v, t, rate) in domain(), bump in 1.0001f64..1.5) {
         for kind in [OptionKind::Call, OptionKind::Put] {
@@ -53,11 +58,12 @@ proptest! {
             let up_vol = OptionInputs { vol: r((v * bump).min(3.0)), ..base };
             let (v0, vs, vv) = (price(&base).unwrap(), price(&up_spot).unwrap(), price(&up_vol).unwrap());
             let ulps = |a: Price, b: Price| a.raw() - b.raw();
+            let tol = -slack(s * bump, s * k);
             match kind {
-                OptionKind::Call => prop_assert!(ulps(vs, v0) >= -2, "{vs:?} < {v0:?}"),
-                OptionKind::Put => prop_assert!(ulps(v0, vs) >= -2, "{vs:?} > {v0:?}"),
+                OptionKind::Call => prop_assert!(ulps(vs, v0) >= tol, "{vs:?} < {v0:?}"),
+                OptionKind::Put => prop_assert!(ulps(v0, vs) >= tol, "{vs:?} > {v0:?}"),
             }
-            prop_assert!(ulps(vv, v0) >= -2, "vol up: {vv:?} < {v0:?}");
+            prop_assert!(ulps(vv, v0) >= tol, "vol up: {vv:?} < {v0:?}");
         }
     }
 
