@@ -28,8 +28,8 @@ fn run() -> Result<bool, String> {
     print!("{}", markdown_table(&rows));
     println!(
         "\nEvery SBF result above equals the host kernel's bit for bit. Budgets: 200,000 CU per \
-         instruction, 1,400,000 for full revaluation. Account rows include building the \
-         portfolio on chain (see below)."
+         instruction, 1,400,000 for full revaluation. Account rows exclude building the \
+         benchmark portfolio on chain (measured on its own, below)."
     );
     let cu = |op: &str, n: usize| {
         rows.iter().find(|r| r.operation == op && r.positions.map(|p| p.0) == Some(n)).map(|r| r.cu)

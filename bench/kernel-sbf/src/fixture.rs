@@ -9,11 +9,11 @@
 
 use core::mem::MaybeUninit;
 
-use risk_kernel::black_scholes::{OptionInputs, OptionKind};
+use risk_kernel::black_scholes::{OptionInputs, OptionKind, Prepared, VolTerms};
 use risk_kernel::collateral::Collateral;
-use risk_kernel::instrument::{Instrument, InstrumentKind, Market};
+use risk_kernel::instrument::{Instrument, InstrumentKind, Market, option_value_in_scenario, shocked_vol};
 use risk_kernel::margin::{MAX_GROUPS, MAX_POSITIONS, Portfolio, Position, SpreadCredit, Underlying};
-use risk_kernel::scenario::{ScanParams, ScenarioGrid, Shocks, scan_range};
+use risk_kernel::scenario::{MAX_SCENARIOS, ScanParams, ScenarioGrid, Shocks, scan_range};
 use risk_kernel::wide::Round::Down;
 use risk_kernel::{KernelError, Money, Price, Ratio, Result};
 
@@ -94,6 +94,25 @@ pub fn shocks(grid: &ScenarioGrid, u: &Underlying) -> Result<(Shocks, Shocks)> {
         Shocks::new(grid, u.market.spot, range, p.vol_scan)
     };
     Ok((level(&u.maintenance)?, level(&u.initial)?))
+}
+
+/// Value of `inst` in the first `k` scenarios of `sh` (a checksum: the sum of the raw values),
+/// after its per-option setup: `Prepared::new`, ln S/K, and the vol terms of each vol level.
+/// Shared by the SBF program and the host check.
+pub fn scenario_sum(inst: &Instrument, mkt: &Market, sh: &Shocks, k: usize) -> Result<i64> {
+    let kind = if inst.kind == InstrumentKind::Put { OptionKind::Put } else { OptionKind::Call };
+    let opt = Prepared::new(kind, inst.strike, inst.expiry, mkt.rate)?;
+    let x0 = opt.log_moneyness(mkt.spot)?;
+    let mut terms: [Option<VolTerms>; MAX_SCENARIOS] = [None; MAX_SCENARIOS];
+    for l in 0..sh.n_vol_levels {
+        terms[l] = opt.vol_terms(shocked_vol(inst.vol, sh.vol_levels[l], mkt.min_vol)?)?;
+    }
+    let mut sum = 0i64;
+    for i in 0..k.min(sh.len) {
+        let v = option_value_in_scenario(&opt, x0, sh, &terms[sh.vol_level_of[i] as usize], i)?;
+        sum = sum.wrapping_add(v.raw());
+    }
+    Ok(sum)
 }
 
 /// Position `i` of a portfolio over `n_groups` groups: group `i % n_groups`.

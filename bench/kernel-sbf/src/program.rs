@@ -6,9 +6,8 @@ use core::mem::{MaybeUninit, align_of, size_of};
 use pinocchio::error::ProgramError;
 use pinocchio::{AccountView, Address, ProgramResult, no_allocator, nostd_panic_handler, program_entrypoint};
 use risk_kernel::black_scholes::{Prepared, greeks};
-use risk_kernel::instrument::{InstrumentRisk, instrument_risk, option_value_in_scenario};
+use risk_kernel::instrument::{InstrumentRisk, instrument_risk};
 use risk_kernel::margin::{MarginReport, Portfolio, margin_from_risk, margin_full};
-use risk_kernel::scenario::{MAX_SCENARIOS, Shocks};
 use risk_kernel::{KernelError, Price, Ratio, collateral, math};
 
 use crate::fixture::{self, Fixture};
@@ -78,35 +77,25 @@ fn op_greeks() -> ProgramResult {
 
 #[inline(never)]
 fn op_scenario(args: &[u8]) -> ProgramResult {
-    let mut sh = Shocks {
-        len: 1,
-        range: Ratio::ZERO,
-        spot_move: [Ratio::ZERO; MAX_SCENARIOS],
-        vol_move: [Ratio::ZERO; MAX_SCENARIOS],
-        weight: [Ratio::ZERO; MAX_SCENARIOS],
-        spot: [Price::ZERO; MAX_SCENARIOS],
-    };
-    sh.spot_move[0] = Ratio::from_raw(arg_i64(args, 0)?);
-    sh.vol_move[0] = Ratio::from_raw(arg_i64(args, 1)?);
-    sh.spot[0] = Price::from_raw(arg_i64(args, 2)?);
-    let inst = black_box(fixture::option_instrument());
-    let mkt = black_box(fixture::underlying(0).market);
-    let v = scenario_value(&inst, &mkt, &sh).map_err(kernel)?;
-    return_i64s([v.raw()]);
+    let k = arg_u8(args, 0)?;
+    let v = scenarios_value(&black_box(fixture::option_instrument()), &black_box(fixture::underlying(0)), k)
+        .map_err(kernel)?;
+    return_i64s([v]);
     Ok(())
 }
 
-/// What one option costs in one scenario when nothing is cached: its discounting and
-/// sqrt(T), its log-moneyness, then the scenario.
+/// The benchmark option valued in the first `k` maintenance scenarios of the default grid,
+/// after its setup (shocks, `Prepared::new`, ln S/K, vol terms per level). The difference of
+/// two k is the per-scenario cost of full revaluation.
 #[inline(never)]
-fn scenario_value(
+fn scenarios_value(
     inst: &risk_kernel::instrument::Instrument,
-    mkt: &risk_kernel::instrument::Market,
-    sh: &Shocks,
-) -> risk_kernel::Result<Price> {
-    let opt = Prepared::new(risk_kernel::black_scholes::OptionKind::Call, inst.strike, inst.expiry, mkt.rate)?;
-    let x0 = opt.log_moneyness(mkt.spot)?;
-    option_value_in_scenario(&opt, inst.vol, mkt.min_vol, x0, sh, 0)
+    u: &risk_kernel::margin::Underlying,
+    k: usize,
+) -> risk_kernel::Result<i64> {
+    let grid = fixture::grid()?;
+    let (mm, _) = fixture::shocks(&grid, u)?;
+    fixture::scenario_sum(inst, &u.market, &mm, k)
 }
 
 #[inline(never)]
