@@ -249,8 +249,8 @@ impl PortfolioFile {
         let mut collateral = Vec::new();
         for (i, c) in self.collateral.iter().enumerate() {
             let f = |name: &str| format!("collateral[{i}].{name}");
-            if c.decimals > 19 {
-                return Err(format!("{}: must be <= 19", f("decimals")));
+            if c.decimals > 16 {
+                return Err(format!("{}: must be <= 16", f("decimals")));
             }
             let native = c.amount * 10f64.powi(c.decimals as i32);
             if !native.is_finite() || native.abs() >= 9.2e18 {

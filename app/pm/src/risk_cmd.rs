@@ -46,7 +46,7 @@ fn level_json(l: &Loaded, g: usize, params: &ScanParams, lvl: &LevelReport) -> R
             json!({
                 "spot_move": ratio(sh.spot_move[s]),
                 "vol_move": ratio(sh.vol_move[s]),
-                "weight": ratio(sh.weight[s]),
+                "weight": ratio(l.grid.points()[s].weight),
                 "pnl": money(lvl.pnl[s]),
             })
         })
@@ -59,7 +59,7 @@ fn level_json(l: &Loaded, g: usize, params: &ScanParams, lvl: &LevelReport) -> R
             "index": w,
             "spot_move": ratio(sh.spot_move[w]),
             "vol_move": ratio(sh.vol_move[w]),
-            "weight": ratio(sh.weight[w]),
+            "weight": ratio(l.grid.points()[w].weight),
             "pnl": money(lvl.pnl[w]),
         },
         "loss": money(lvl.loss),

@@ -119,8 +119,26 @@ pub fn sqrt(x: Ratio) -> Result<Ratio> {
     }
     let (hi, lo) = ((x as u64) >> (64 - FRAC), (x as u64) << FRAC);
     let bits = if hi != 0 { 128 - hi.leading_zeros() } else { 64 - lo.leading_zeros() };
-    // Start above the root; Newton then decreases monotonically to floor(sqrt(N)).
-    let mut y: u64 = 1u64 << bits.div_ceil(2);
+    // Seed from the top (at most 62) bits with native 64-bit division, then finish with
+    // 128-bit Newton steps: from 2^-30 relative error it needs two or three.
+    let shift = if bits > 62 { (bits - 62 + 1) & !1 } else { 0 };
+    let top = if shift == 0 {
+        lo
+    } else if shift < 64 {
+        (lo >> shift) | (hi << (64 - shift))
+    } else {
+        hi >> (shift - 64)
+    };
+    let mut r: u64 = 1u64 << (bits - shift).div_ceil(2);
+    loop {
+        let next = (r + top / r) >> 1;
+        if next >= r {
+            break;
+        }
+        r = next;
+    }
+    // (r + 1)^2 2^shift > N: an upper bound, from which Newton decreases to floor(sqrt(N)).
+    let mut y: u64 = (r + 1) << (shift / 2);
     loop {
         let (q, _) = wide::udiv128(hi, lo, y); // hi < y because N / y <= y < 2^57
         let next = (y + q) >> 1;
