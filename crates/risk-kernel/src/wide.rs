@@ -132,10 +132,14 @@ pub fn div_shl(a: i64, b: i64, s: u32, round: Round) -> Result<i64> {
     if n1 >= ub {
         return Err(KernelError::Overflow);
     }
-    let (mut q, rem) = udiv128(n1, n0, ub);
+    signed_quotient(udiv128(n1, n0, ub), neg, round)
+}
+
+/// The signed, rounded result of an unsigned (quotient, remainder) whose true sign is `neg`.
+#[inline(always)]
+fn signed_quotient((mut q, rem): (u64, u64), neg: bool, round: Round) -> Result<i64> {
     // Magnitude rounds away from zero when the signed result must move outward.
-    let outward = rem != 0 && ((neg && round == Round::Down) || (!neg && round == Round::Up));
-    if outward {
+    if rem != 0 && ((neg && round == Round::Down) || (!neg && round == Round::Up)) {
         q = q.checked_add(1).ok_or(KernelError::Overflow)?;
     }
     if neg {
@@ -150,7 +154,7 @@ pub fn div_shl(a: i64, b: i64, s: u32, round: Round) -> Result<i64> {
     }
 }
 
-/// `lots * x` exactly, for |lots| < 2^31 (enforced by callers): two 32x64 partial products,
+/// `lots * x` exactly, for |lots| < 2^31 (callers hold |lots| < 2^24): two 32x64 partial products,
 /// each fitting an i64, so no 128-bit multiply is needed.
 #[inline(always)]
 pub fn lots_mul(lots: i64, x: i64) -> i128 {
@@ -176,18 +180,5 @@ pub fn mul_div(a: i64, b: i64, d: u64, round: Round) -> Result<i64> {
     if hi >= d {
         return Err(KernelError::Overflow);
     }
-    let (mut q, rem) = udiv128(hi, lo, d);
-    if rem != 0 && ((neg && round == Round::Down) || (!neg && round == Round::Up)) {
-        q = q.checked_add(1).ok_or(KernelError::Overflow)?;
-    }
-    if neg {
-        if q > 1u64 << 63 {
-            return Err(KernelError::Overflow);
-        }
-        Ok((q as i64).wrapping_neg())
-    } else if q > i64::MAX as u64 {
-        Err(KernelError::Overflow)
-    } else {
-        Ok(q as i64)
-    }
+    signed_quotient(udiv128(hi, lo, d), neg, round)
 }
