@@ -17,6 +17,10 @@ step "generated files are up to date"
 python3 scripts/reference/gen_ncdf_table.py --check
 python3 scripts/reference/gen_bs_vectors.py --check
 
+step "formatting (cargo fmt --check)"
+cargo fmt --all --check
+(cd bench/kernel-sbf && cargo fmt --check)
+
 step "clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "pm", version, about = "Portfolio-margin calculator: Black-Scholes Greeks and SPAN-style margin reports from the on-chain risk kernel (fixed point, bit-identical to the program).")]
+#[command(
+    name = "pm",
+    version,
+    about = "Portfolio-margin calculator: Black-Scholes Greeks and SPAN-style margin reports from the on-chain risk kernel (fixed point, bit-identical to the program)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

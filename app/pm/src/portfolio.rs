@@ -295,7 +295,15 @@ impl PortfolioFile {
             }
         }
         .map_err(|e| format!("scenarios: {e}"))?;
-        Ok(Loaded { names, collateral_names: self.collateral.iter().map(|c| c.name.clone()).collect(), underlyings, positions, collateral, credits, grid })
+        Ok(Loaded {
+            names,
+            collateral_names: self.collateral.iter().map(|c| c.name.clone()).collect(),
+            underlyings,
+            positions,
+            collateral,
+            credits,
+            grid,
+        })
     }
 }
 

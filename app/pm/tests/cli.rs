@@ -64,7 +64,8 @@ fn risk_reports_the_example_portfolio() {
     let out = pm(&["risk", "--portfolio", path], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (eq, im, mm) = (v["equity"].as_f64().unwrap(), v["initial"].as_f64().unwrap(), v["maintenance"].as_f64().unwrap());
+    let (eq, im, mm) =
+        (v["equity"].as_f64().unwrap(), v["initial"].as_f64().unwrap(), v["maintenance"].as_f64().unwrap());
     assert!(eq > im && im > mm && mm > 0.0, "{eq} {im} {mm}");
     let groups = v["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 3);

@@ -159,9 +159,7 @@ impl Prepared {
     fn value_from_d(&self, spot: Price, d1: Ratio, d2: Ratio) -> Result<Price> {
         let v = match self.kind {
             OptionKind::Call => spot.mul_ratio(ncdf(d1), Down)?.sub(self.kd.mul_ratio(ncdf(d2), Down)?)?,
-            OptionKind::Put => {
-                self.kd.mul_ratio(ncdf(d2.neg()?), Down)?.sub(spot.mul_ratio(ncdf(d1.neg()?), Down)?)?
-            }
+            OptionKind::Put => self.kd.mul_ratio(ncdf(d2.neg()?), Down)?.sub(spot.mul_ratio(ncdf(d1.neg()?), Down)?)?,
         };
         Ok(v.max(Price::ZERO))
     }

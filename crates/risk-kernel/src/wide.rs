@@ -98,11 +98,7 @@ pub fn shr_round(hi: i64, lo: u64, s: u32, round: Round) -> Result<i64> {
         return Err(KernelError::Overflow);
     }
     let r = q_lo as i64;
-    if round == Round::Up && lost {
-        r.checked_add(1).ok_or(KernelError::Overflow)
-    } else {
-        Ok(r)
-    }
+    if round == Round::Up && lost { r.checked_add(1).ok_or(KernelError::Overflow) } else { Ok(r) }
 }
 
 /// round(a * b / 2^s), checked.

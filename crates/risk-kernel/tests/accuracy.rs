@@ -63,14 +63,8 @@ fn every_price_and_greek_matches_mpmath() {
     let mut failures = Vec::new();
     for r in &rows {
         let g = greeks(&r.inp).unwrap_or_else(|e| panic!("{:?}: {e}", r.inp));
-        let got = [
-            g.price.to_f64(),
-            g.delta.to_f64(),
-            g.gamma.to_f64(),
-            g.vega.to_f64(),
-            g.theta.to_f64(),
-            g.rho.to_f64(),
-        ];
+        let got =
+            [g.price.to_f64(), g.delta.to_f64(), g.gamma.to_f64(), g.vega.to_f64(), g.theta.to_f64(), g.rho.to_f64()];
         let s = r.inp.spot.to_f64();
         for j in 0..6 {
             let k = natural(j, s);
@@ -79,7 +73,10 @@ fn every_price_and_greek_matches_mpmath() {
             worst_abs[j] = worst_abs[j].max(err);
             worst_ratio[j] = worst_ratio[j].max(err / tol);
             if err > tol {
-                failures.push(format!("{} {:?}: got {} want {} (err {err:.3e} > tol {tol:.3e})", NAMES[j], r.inp, got[j], r.want[j]));
+                failures.push(format!(
+                    "{} {:?}: got {} want {} (err {err:.3e} > tol {tol:.3e})",
+                    NAMES[j], r.inp, got[j], r.want[j]
+                ));
             }
         }
     }

@@ -2,9 +2,9 @@
 mod common;
 use common::*;
 use risk_kernel::collateral::{self, Collateral};
-use risk_kernel::instrument::InstrumentKind::{Call, Perpetual, Put, Future};
-use risk_kernel::margin::{MAX_POSITIONS, Portfolio, Position, margin_from_risk, margin_full};
+use risk_kernel::instrument::InstrumentKind::{Call, Future, Perpetual, Put};
 use risk_kernel::instrument::instrument_risk;
+use risk_kernel::margin::{MAX_POSITIONS, Portfolio, Position, margin_from_risk, margin_full};
 use risk_kernel::scenario::{ScanParams, ScenarioGrid, Shocks, scan_range};
 use risk_kernel::{KernelError, Money, Ratio};
 
@@ -26,7 +26,14 @@ fn long_perp_margin_is_the_scan_range() {
     // 100 lots of 0.01 = 1 unit, entered at 2900: +100 unrealized.
     let positions = [pos(0, linear(Perpetual, 0.0), 100, 2900.0)];
     let cash = [usdc(10_000.0)];
-    let rep = margin_full(&Portfolio { underlyings: &und, positions: &positions, collateral: &cash, grid: &grid, spread_credits: &[] }).unwrap();
+    let rep = margin_full(&Portfolio {
+        underlyings: &und,
+        positions: &positions,
+        collateral: &cash,
+        grid: &grid,
+        spread_credits: &[],
+    })
+    .unwrap();
     // worst of: 1 x 3000 x R (weight 1) and 1 x 3000 x 2R x 0.35
     close(rep.maintenance, 3000.0 * 0.10, 1e-6);
     close(rep.initial, 3000.0 * 0.15 + 10_000.0 * (1.0 - 0.0001) * (0.03 - 0.02), 1e-5);
@@ -55,7 +62,14 @@ fn short_option_minimum_charges_deep_otm_shorts() {
     let grid = ScenarioGrid::span16(r(0.35)).unwrap();
     // A 1-day put struck at a third of spot: no scenario touches it.
     let positions = [pos(0, option(Put, 1000.0, 1.0 / 365.0, 0.5), -1000, 0.0)];
-    let rep = margin_full(&Portfolio { underlyings: &und, positions: &positions, collateral: &[], grid: &grid, spread_credits: &[] }).unwrap();
+    let rep = margin_full(&Portfolio {
+        underlyings: &und,
+        positions: &positions,
+        collateral: &[],
+        grid: &grid,
+        spread_credits: &[],
+    })
+    .unwrap();
     let charge = 1000.0 * 0.01 * 3000.0 * 0.01; // lots x lot size x spot x 1%
     close(rep.groups()[0].short_option_charge, charge, 1e-6);
     assert!(rep.maintenance.to_f64() >= charge);
@@ -97,13 +111,17 @@ fn risk_arrays_and_full_revaluation_agree_bit_for_bit() {
         pos(1, option(Call, 70000.0, 0.5, 0.5), -3, 0.0),
     ];
     let cash = [usdc(50_000.0)];
-    let pf = Portfolio { underlyings: &und, positions: &positions, collateral: &cash, grid: &grid, spread_credits: &[] };
+    let pf =
+        Portfolio { underlyings: &und, positions: &positions, collateral: &cash, grid: &grid, spread_credits: &[] };
     let full = margin_full(&pf).unwrap();
     let arrays: Vec<_> = positions
         .iter()
         .map(|ps| {
             let u = &und[ps.group as usize];
-            let sh = |l: &ScanParams| Shocks::new(&grid, u.market.spot, scan_range(l, u.market.spot, u.conf, u.atm_vol).unwrap(), l.vol_scan).unwrap();
+            let sh = |l: &ScanParams| {
+                Shocks::new(&grid, u.market.spot, scan_range(l, u.market.spot, u.conf, u.atm_vol).unwrap(), l.vol_scan)
+                    .unwrap()
+            };
             instrument_risk(&ps.instrument, &u.market, &sh(&u.maintenance), &sh(&u.initial)).unwrap()
         })
         .collect();
@@ -124,7 +142,10 @@ fn hedged_book_needs_far_less_margin_than_its_legs() {
         pos(0, linear(Future, t), -100, fwd),
     ];
     let run = |positions: &[Position]| {
-        margin_full(&Portfolio { underlyings: &und, positions, collateral: &[], grid: &grid, spread_credits: &[] }).unwrap().initial.to_f64()
+        margin_full(&Portfolio { underlyings: &und, positions, collateral: &[], grid: &grid, spread_credits: &[] })
+            .unwrap()
+            .initial
+            .to_f64()
     };
     let together = run(&legs);
     let isolated: f64 = legs.iter().map(|l| run(std::slice::from_ref(l))).sum();
@@ -135,7 +156,9 @@ fn hedged_book_needs_far_less_margin_than_its_legs() {
 fn bad_input_is_an_error() {
     let und = [underlying(3000.0, 0.6)];
     let grid = ScenarioGrid::span16(r(0.35)).unwrap();
-    let run = |positions: &[Position]| margin_full(&Portfolio { underlyings: &und, positions, collateral: &[], grid: &grid, spread_credits: &[] });
+    let run = |positions: &[Position]| {
+        margin_full(&Portfolio { underlyings: &und, positions, collateral: &[], grid: &grid, spread_credits: &[] })
+    };
     let perp = linear(Perpetual, 0.0);
     assert!(matches!(run(&[pos(1, perp, 1, 0.0)]), Err(KernelError::InvalidInput(_))));
     assert!(matches!(run(&[pos(0, perp, 1i64 << 31, 0.0)]), Err(KernelError::InvalidInput(_))));

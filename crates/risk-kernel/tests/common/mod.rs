@@ -17,7 +17,14 @@ pub fn m(v: f64) -> Money {
 }
 
 pub fn scan(min_range: f64, vol_scan: f64) -> ScanParams {
-    ScanParams { min_range: r(min_range), vol_mult: r(3.0), horizon: r(1.0 / 365.0), conf_mult: r(1.0), vol_scan: r(vol_scan), dynamic: true }
+    ScanParams {
+        min_range: r(min_range),
+        vol_mult: r(3.0),
+        horizon: r(1.0 / 365.0),
+        conf_mult: r(1.0),
+        vol_scan: r(vol_scan),
+        dynamic: true,
+    }
 }
 
 pub fn underlying(spot: f64, atm_vol: f64) -> Underlying {
