@@ -128,3 +128,30 @@ fn zero_price_is_not_an_option_price() {
     inp.spot = Price::ZERO;
     assert!(greeks(&inp).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+    /// Collateral rounds against the account: an asset's market value is exactly
+    /// floor(amount x price / 10^decimals); after a haircut h an asset is worth at most
+    /// market x (1 - h) and a liability at least |market| x (1 + h).
+    #[test]
+    fn collateral_rounds_against_the_account(
+        amount in -(1i64 << 30)..(1i64 << 30), price_raw in 1i64..(1i64 << 38), decimals in 0u8..=12, h in 0.0f64..0.5,
+    ) {
+        let exact = amount as i128 * price_raw as i128;
+        let d = 10i128.pow(decimals as u32) << 8; // Price (Q32) -> Money (Q24)
+        prop_assume!(exact.div_euclid(d).abs() < 1 << 60);
+        let c = risk_kernel::collateral::Collateral {
+            amount, decimals, price: Price::from_raw(price_raw), conf: Price::ZERO,
+            maint_haircut: r(h), init_haircut: r(h), ..usdc(0.0)
+        };
+        let v = risk_kernel::collateral::value(&c).unwrap();
+        let market = v.market.raw() as i128;
+        prop_assert_eq!(market, exact.div_euclid(d));
+        let (one, hq) = (1i128 << 48, r(h).raw() as i128);
+        let factor = if amount >= 0 { one - hq } else { one + hq };
+        prop_assert!((v.maintenance.raw() as i128) * one <= market * factor);
+        prop_assert!(v.initial <= v.maintenance);
+    }
+}
