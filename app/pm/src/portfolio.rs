@@ -257,7 +257,8 @@ impl PortfolioFile {
                 return Err(format!("{}: {} does not fit a token balance", f("amount"), c.amount));
             }
             collateral.push(Collateral {
-                amount: native.round() as i64,
+                // Toward -inf: an asset never gains, a liability never shrinks, by conversion.
+                amount: native.floor() as i64,
                 decimals: c.decimals,
                 price: fx(c.price, &f("price"))?,
                 conf: fx(c.conf, &f("conf"))?,
