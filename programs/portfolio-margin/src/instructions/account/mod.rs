@@ -1,0 +1,2 @@
+pub mod account_open;
+pub mod account_set_delegate;

@@ -1,0 +1,2 @@
+pub mod deposit;
+pub mod withdraw;

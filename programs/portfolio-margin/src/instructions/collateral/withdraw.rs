@@ -1,0 +1,90 @@
+use crate::error::PmError;
+use crate::events::Withdrawn;
+use crate::margin_check;
+use crate::state::{CollateralAsset, Config, MarginAccount, pause, seeds};
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+/// Withdraws to any token account of the owner's choosing. Owner only (a delegate never
+/// withdraws). Allowed only if equity >= initial margin afterwards; the remaining accounts
+/// are, for each balance of the account in order, its CollateralAsset and its Pyth price.
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    #[account(
+        mut, seeds = [seeds::COLLATERAL, mint.key().as_ref()], bump = asset.bump,
+        has_one = mint @ PmError::WrongMint, has_one = vault @ PmError::WrongVault
+    )]
+    pub asset: Account<'info, CollateralAsset>,
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    #[account(mint::token_program = token_program)]
+    pub mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub vault: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: the vault-owning PDA, checked by its seeds; signs the transfer.
+    #[account(seeds = [seeds::VAULT_AUTHORITY], bump = config.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    pub destination: InterfaceAccount<'info, TokenAccount>,
+    pub owner: Signer<'info>,
+    #[account(address = asset.token_program @ PmError::WrongMint)]
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+    require!(!ctx.accounts.config.is_paused(pause::WITHDRAW), PmError::Paused);
+    require!(amount > 0, PmError::ZeroAmount);
+    let asset_key = ctx.accounts.asset.key();
+    {
+        let mut acc = ctx.accounts.margin_account.load_mut()?;
+        let signer = ctx.accounts.owner.key();
+        if signer != acc.owner {
+            require!(acc.delegate == Pubkey::default() || signer != acc.delegate, PmError::DelegateCannotWithdraw);
+            return err!(PmError::Unauthorized);
+        }
+        let slot = acc.balance_slot(&asset_key).ok_or(PmError::InsufficientBalance)?;
+        let debit = i64::try_from(amount).map_err(|_| PmError::Overflow)?;
+        require!(acc.balances[slot].amount >= debit, PmError::InsufficientBalance);
+        acc.balances[slot].amount -= debit;
+        acc.close_empty_balance(slot);
+    }
+    // The margin check sees the account after the withdrawal.
+    let report = {
+        let acc = ctx.accounts.margin_account.load()?;
+        margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?
+    };
+    require!(report.equity >= report.initial, PmError::InitialMarginViolated);
+
+    let seeds: &[&[u8]] = &[seeds::VAULT_AUTHORITY, &[ctx.accounts.config.vault_authority_bump]];
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.vault.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.destination.to_account_info(),
+                authority: ctx.accounts.vault_authority.to_account_info(),
+            },
+            &[seeds],
+        ),
+        amount,
+        ctx.accounts.mint.decimals,
+    )?;
+    let asset = &mut ctx.accounts.asset;
+    asset.total_deposits = asset.total_deposits.checked_sub(amount).ok_or(PmError::Overflow)?;
+    let balance = {
+        let acc = ctx.accounts.margin_account.load()?;
+        acc.balance_slot(&asset_key).map(|i| acc.balances[i].amount).unwrap_or(0)
+    };
+    emit!(Withdrawn {
+        account: ctx.accounts.margin_account.key(),
+        asset: asset_key,
+        amount,
+        balance,
+        equity: report.equity.raw(),
+        initial: report.initial.raw(),
+    });
+    Ok(())
+}

@@ -1,0 +1,23 @@
+use crate::error::PmError;
+use crate::events::CollateralUpdated;
+use crate::state::{CollateralAsset, CollateralParams, Config, seeds};
+use anchor_lang::prelude::*;
+
+/// Updates an asset's haircuts, caps, oracle limits, mapping and status. Risk authority only.
+/// Mint, vault, decimals and token program never change.
+#[derive(Accounts)]
+pub struct CollateralUpdate<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
+    pub config: Account<'info, Config>,
+    #[account(mut, seeds = [seeds::COLLATERAL, asset.mint.as_ref()], bump = asset.bump)]
+    pub asset: Account<'info, CollateralAsset>,
+    pub risk_authority: Signer<'info>,
+}
+
+pub fn handler(ctx: Context<CollateralUpdate>, params: CollateralParams) -> Result<()> {
+    let asset = &mut ctx.accounts.asset;
+    require!(params.validate(asset.decimals), PmError::InvalidParameter);
+    asset.apply(&params);
+    emit!(CollateralUpdated { asset: asset.key(), status: asset.status });
+    Ok(())
+}

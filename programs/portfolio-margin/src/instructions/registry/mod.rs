@@ -1,0 +1,2 @@
+pub mod collateral_register;
+pub mod collateral_update;

@@ -1,0 +1,55 @@
+//! # portfolio-margin
+//!
+//! One margin account per owner and sub-account, every collateral balance and position in it
+//! margined together by the risk kernel (`crates/risk-kernel`). Handlers are thin: validate
+//! accounts -> build a snapshot -> call the kernel -> mutate -> emit an event.
+use anchor_lang::prelude::*;
+
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod margin_check;
+pub mod oracle;
+pub mod state;
+
+use instructions::*;
+use state::CollateralParams;
+
+declare_id!("FEPTriadt2CZneb8PsXkev4QaV4mf1pTuvZ75VmvAZLt");
+
+#[program]
+pub mod portfolio_margin {
+    use super::*;
+
+    pub fn config_init(ctx: Context<ConfigInit>, args: ConfigInitArgs) -> Result<()> {
+        admin::config_init::handler(ctx, args)
+    }
+
+    pub fn config_set_pause(ctx: Context<ConfigSetPause>, paused: u8) -> Result<()> {
+        admin::config_set_pause::handler(ctx, paused)
+    }
+
+    pub fn collateral_register(ctx: Context<CollateralRegister>, params: CollateralParams) -> Result<()> {
+        registry::collateral_register::handler(ctx, params)
+    }
+
+    pub fn collateral_update(ctx: Context<CollateralUpdate>, params: CollateralParams) -> Result<()> {
+        registry::collateral_update::handler(ctx, params)
+    }
+
+    pub fn account_open(ctx: Context<AccountOpen>, sub_id: u16) -> Result<()> {
+        account::account_open::handler(ctx, sub_id)
+    }
+
+    pub fn account_set_delegate(ctx: Context<AccountSetDelegate>, delegate: Pubkey) -> Result<()> {
+        account::account_set_delegate::handler(ctx, delegate)
+    }
+
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        collateral::deposit::handler(ctx, amount)
+    }
+
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        collateral::withdraw::handler(ctx, amount)
+    }
+}

@@ -1,0 +1,29 @@
+//! Oracle adapters: an account in, a validated price band out.
+//!
+//! Pyth's pull oracle (`PriceUpdateV2`, owned by the Pyth receiver program) is the only
+//! source today. Why not the legacy push format (`pyth-sdk-solana`): it compiles only against
+//! solana-program 2.x, which would pull a second Solana stack into the program, and the push
+//! oracle it reads was retired on Solana mainnet in 2024. Another source plugs in as another
+//! function returning the same [`PriceBand`].
+pub mod pyth;
+
+use risk_kernel::Price;
+
+/// A validated oracle reading in quote per whole token (Price, Q32).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceBand {
+    /// Mid price, rounded down.
+    pub price: Price,
+    /// Confidence interval, rounded up.
+    pub conf: Price,
+    pub publish_time: i64,
+}
+
+/// Per-asset limits the reading must meet.
+#[derive(Clone, Copy, Debug)]
+pub struct OracleLimits {
+    pub feed_id: [u8; 32],
+    pub max_age_secs: u32,
+    /// conf / price, Ratio raw (Q16.48).
+    pub max_conf_ratio: i64,
+}

@@ -1,0 +1,41 @@
+use anchor_lang::prelude::*;
+
+/// Pause bits, one per instruction group.
+pub mod pause {
+    pub const DEPOSIT: u8 = 1 << 0;
+    pub const WITHDRAW: u8 = 1 << 1;
+    pub const TRADE: u8 = 1 << 2;
+    pub const LIQUIDATE: u8 = 1 << 3;
+    pub const SETTLE: u8 = 1 << 4;
+    pub const ALL: u8 = DEPOSIT | WITHDRAW | TRADE | LIQUIDATE | SETTLE;
+}
+
+/// Global configuration: separate authorities, pause switches, risk parameters.
+#[account]
+#[derive(InitSpace)]
+pub struct Config {
+    pub version: u8,
+    pub bump: u8,
+    pub vault_authority_bump: u8,
+    /// Bits of [`pause`].
+    pub paused: u8,
+    /// Changes authorities and pauses.
+    pub admin: Pubkey,
+    /// Registers and tunes collateral assets, underlyings and risk parameters.
+    pub risk_authority: Pubkey,
+    /// Publishes vol surfaces.
+    pub vol_oracle_authority: Pubkey,
+    /// Continuous rate r (Ratio raw, Q16.48).
+    pub rate: i64,
+    /// Weight of the extreme scenarios (Ratio raw).
+    pub extreme_weight: i64,
+    pub reserved: [u8; 64],
+}
+
+impl Config {
+    pub const VERSION: u8 = 1;
+
+    pub fn is_paused(&self, group: u8) -> bool {
+        self.paused & group != 0
+    }
+}

@@ -1,0 +1,84 @@
+use anchor_lang::prelude::*;
+
+/// Capacities of one margin account (match the kernel's).
+pub const MAX_BALANCES: usize = risk_kernel::margin::MAX_COLLATERAL;
+pub const MAX_POSITIONS: usize = risk_kernel::margin::MAX_POSITIONS;
+
+/// One collateral balance: the asset's registry account and a signed native amount.
+#[zero_copy]
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct Balance {
+    /// CollateralAsset address; default (all zero) = free slot.
+    pub asset: Pubkey,
+    /// Native units; negative = a liability (settled losses).
+    pub amount: i64,
+}
+
+/// One position slot (instruments arrive with the trading instructions).
+#[zero_copy]
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct PositionSlot {
+    /// Instrument account; default = free slot.
+    pub instrument: Pubkey,
+    pub lots: i64,
+    /// Price raw (Q32): futures/perps entry.
+    pub entry_price: i64,
+    /// Money raw (Q24): perps accrued funding.
+    pub funding: i64,
+    pub reserved: [u8; 8],
+}
+
+/// A margin account (PDA: ["margin", owner, sub_id LE]). Zero-copy, fixed layout:
+/// 8 balances and 32 positions, explicit padding, a version byte and reserved space.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct MarginAccount {
+    pub owner: Pubkey,
+    /// May trade, never withdraw; default = none.
+    pub delegate: Pubkey,
+    pub sub_id: u16,
+    pub version: u8,
+    pub bump: u8,
+    pub n_balances: u8,
+    pub n_positions: u8,
+    pub padding: [u8; 2],
+    pub balances: [Balance; MAX_BALANCES],
+    pub positions: [PositionSlot; MAX_POSITIONS],
+    pub reserved: [u8; 256],
+}
+
+const _: () =
+    assert!(core::mem::size_of::<MarginAccount>() == 32 + 32 + 8 + 40 * MAX_BALANCES + 64 * MAX_POSITIONS + 256);
+
+impl MarginAccount {
+    pub const VERSION: u8 = 1;
+    pub const SPACE: usize = 8 + core::mem::size_of::<MarginAccount>();
+
+    pub fn balance_slot(&self, asset: &Pubkey) -> Option<usize> {
+        self.balances[..self.n_balances as usize].iter().position(|b| b.asset == *asset)
+    }
+
+    /// The slot of `asset`, opening one if needed.
+    pub fn balance_slot_or_open(&mut self, asset: &Pubkey) -> Option<usize> {
+        if let Some(i) = self.balance_slot(asset) {
+            return Some(i);
+        }
+        let n = self.n_balances as usize;
+        if n >= MAX_BALANCES {
+            return None;
+        }
+        self.balances[n] = Balance { asset: *asset, amount: 0 };
+        self.n_balances += 1;
+        Some(n)
+    }
+
+    /// Frees the slot of a zero balance (keeps slots dense).
+    pub fn close_empty_balance(&mut self, i: usize) {
+        let n = self.n_balances as usize;
+        if i < n && self.balances[i].amount == 0 {
+            self.balances[i] = self.balances[n - 1];
+            self.balances[n - 1] = Balance::default();
+            self.n_balances -= 1;
+        }
+    }
+}
