@@ -24,7 +24,8 @@ cargo fmt --all --check
 step "clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 
-step "tests (kernel, pm, compute-unit ceilings in the SBF VM)"
+step "tests (kernel, pm, program, compute-unit ceilings in the SBF VM)"
+export RUST_LOG=${RUST_LOG:-error}
 cargo test --locked --workspace --release
 
 step "all tests passed"

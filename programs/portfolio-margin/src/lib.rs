@@ -52,4 +52,8 @@ pub mod portfolio_margin {
     pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
         collateral::withdraw::handler(ctx, amount)
     }
+
+    pub fn margin_report<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {
+        report::margin_report::handler(ctx)
+    }
 }

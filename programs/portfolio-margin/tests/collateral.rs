@@ -264,3 +264,26 @@ async fn token_2022_collateral_round_trips() {
     assert_eq!(env.token_balance(&wallet).await, 3_500_000_000);
     assert_eq!(env.margin(&margin).await.balances[0].amount, 1_500_000_000);
 }
+
+#[tokio::test]
+async fn margin_report_returns_equity_and_requirements() {
+    let (mut env, usdc) = setup().await;
+    let (_owner, margin, _) = funded_account(&mut env, &usdc, 1_000_000_000).await;
+    let oracle = env.pyth(USDC_FEED, 100_000_000, 10_000, -8, env.now, true);
+    let mut ix = Env::ix(
+        portfolio_margin::accounts::MarginReport { config: config_pda(), margin_account: margin },
+        portfolio_margin::instruction::MarginReport {},
+    );
+    for k in [usdc.asset, oracle] {
+        ix.accounts.push(anchor_lang::solana_program::instruction::AccountMeta::new_readonly(k, false));
+    }
+    let summary: portfolio_margin::instructions::MarginSummary = env.view(ix).await;
+    let money = |raw: i64| raw as f64 / (1u64 << 24) as f64;
+    // 1,000 USDC at price - conf = 0.9999, maintenance haircut 2%.
+    let want_equity = 1_000.0 * 0.9999 * 0.98;
+    assert!((money(summary.equity) - want_equity).abs() < 1e-6, "{}", money(summary.equity));
+    // No positions: the requirement is the extra initial haircut (1%) only.
+    assert!((money(summary.initial) - 1_000.0 * 0.9999 * 0.01).abs() < 1e-6);
+    assert_eq!(summary.maintenance, 0);
+    assert!(summary.groups.is_empty());
+}

@@ -2,6 +2,7 @@ pub mod account;
 pub mod admin;
 pub mod collateral;
 pub mod registry;
+pub mod report;
 
 // Globs: Anchor's #[program] needs each module's generated client items; every module has a
 // `handler`, called by its path, so the ambiguous name is never used through the glob.
@@ -13,3 +14,5 @@ pub use admin::{config_init::*, config_set_pause::*};
 pub use collateral::{deposit::*, withdraw::*};
 #[allow(ambiguous_glob_reexports)]
 pub use registry::{collateral_register::*, collateral_update::*};
+#[allow(ambiguous_glob_reexports)]
+pub use report::margin_report::*;

@@ -126,6 +126,16 @@ impl Env {
         self.ctx.banks_client.process_transaction(tx).await
     }
 
+    /// Simulates `ix` and decodes its return data (read-only instructions).
+    pub async fn view<T: anchor_lang::AnchorDeserialize>(&mut self, ix: Instruction) -> T {
+        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+        let tx = Transaction::new_signed_with_payer(&[ix], Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await.unwrap();
+        sim.result.expect("simulation ran").expect("instruction succeeded");
+        let data = sim.simulation_details.expect("details").return_data.expect("return data").data;
+        T::deserialize(&mut &data[..]).unwrap()
+    }
+
     pub async fn fund(&mut self, to: &Pubkey) {
         let ix = solana_system_interface::instruction::transfer(&self.payer(), to, 10_000_000_000);
         self.send(&[ix], &[]).await.unwrap();

@@ -47,7 +47,7 @@ macro_rules! forward_stubs {
 }
 
 struct ToV3(V4Stubs);
-impl solana_sysvar_v3::program_stubs::SyscallStubs for ToV3 {
+impl solana_sysvar::program_stubs::SyscallStubs for ToV3 {
     forward_stubs!();
 }
 
@@ -64,7 +64,7 @@ pub fn install() {
     let program_test_stubs: V4Stubs =
         Arc::new(solana_sysvar_v4::program_stubs::set_syscall_stubs(Box::new(Placeholder)));
     solana_sysvar_v4::program_stubs::set_syscall_stubs(Box::new(BackToV4(program_test_stubs.clone())));
-    solana_sysvar_v3::program_stubs::set_syscall_stubs(Box::new(ToV3(program_test_stubs)));
+    solana_sysvar::program_stubs::set_syscall_stubs(Box::new(ToV3(program_test_stubs)));
 }
 
 /// Anchor's `entry` ties every argument to one `'info`; program-test's processor type is

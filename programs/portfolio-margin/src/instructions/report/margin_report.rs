@@ -1,0 +1,65 @@
+use crate::margin_check;
+use crate::state::{Config, MarginAccount, seeds};
+use anchor_lang::prelude::*;
+
+/// One risk group of the report.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct GroupSummary {
+    /// Index into the default grid of the maintenance worst scenario.
+    pub worst_scenario: u8,
+    /// Money raw (Q24).
+    pub maintenance_loss: i64,
+    pub initial_loss: i64,
+    pub short_option_charge: i64,
+    /// Net Greeks: delta, gamma Q48; vega, theta, rho Q32 (quote).
+    pub delta: i128,
+    pub gamma: i128,
+    pub vega: i128,
+    pub theta: i128,
+    pub rho: i128,
+}
+
+/// The account's margin report, as return data (Money raw, Q24).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MarginSummary {
+    pub equity: i64,
+    pub initial: i64,
+    pub maintenance: i64,
+    pub groups: Vec<GroupSummary>,
+}
+
+/// Read-only: the account's equity, initial and maintenance margin, worst scenario and net
+/// Greeks per risk group, for wallets and bots. Remaining accounts as for `withdraw`.
+#[derive(Accounts)]
+pub struct MarginReport<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+}
+
+pub fn handler<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {
+    let acc = ctx.accounts.margin_account.load()?;
+    let r = margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?;
+    let groups = r
+        .groups()
+        .iter()
+        .map(|g| GroupSummary {
+            worst_scenario: g.maintenance.worst,
+            maintenance_loss: g.maintenance.loss.raw(),
+            initial_loss: g.initial.loss.raw(),
+            short_option_charge: g.short_option_charge.raw(),
+            delta: g.greeks.delta,
+            gamma: g.greeks.gamma,
+            vega: g.greeks.vega,
+            theta: g.greeks.theta,
+            rho: g.greeks.rho,
+        })
+        .collect();
+    let summary =
+        MarginSummary { equity: r.equity.raw(), initial: r.initial.raw(), maintenance: r.maintenance.raw(), groups };
+    // Anchor returns `summary` through solana-cpi's `set_return_data`, which is a no-op off
+    // chain; native runs (program-test, integrators' tests) get it through the syscall stubs.
+    #[cfg(not(target_os = "solana"))]
+    solana_sysvar::program_stubs::sol_set_return_data(&anchor_lang::prelude::borsh::to_vec(&summary)?);
+    Ok(summary)
+}
