@@ -17,6 +17,9 @@ step "generated files are up to date"
 python3 scripts/reference/gen_ncdf_table.py --check
 python3 scripts/reference/gen_bs_vectors.py --check
 
+step "the committed IDL is up to date (app/idl-gen, no platform-tools)"
+cargo run --locked --quiet -p idl-gen -- --check
+
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
 (cd bench/kernel-sbf && cargo fmt --check)

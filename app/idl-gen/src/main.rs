@@ -1,0 +1,65 @@
+//! `cargo run -p idl-gen [-- --check]`: the program's IDL, built the way `anchor build` does
+//! it but without Solana platform-tools (which cannot be installed here): anchor-lang-idl
+//! compiles the program's `idl-build` test on the host and assembles what it prints.
+//! Writes `programs/portfolio-margin/idl/portfolio_margin.json`; `--check` instead exits 1 if
+//! the committed file is out of date (CI runs that).
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let check = std::env::args().any(|a| a == "--check");
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "usage: idl-gen [--check]\n  writes programs/portfolio-margin/idl/portfolio_margin.json, or with --check fails if it is stale"
+        );
+        return ExitCode::SUCCESS;
+    }
+    // anchor-lang-idl 0.1.4 passes the literal argument "+{toolchain}" to cargo when
+    // RUSTUP_TOOLCHAIN is set (as it is under `cargo run`): unset it so the default toolchain
+    // builds the program.
+    // SAFETY: single-threaded, before anything else reads the environment.
+    unsafe { std::env::remove_var("RUSTUP_TOOLCHAIN") };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let program = root.join("programs/portfolio-margin");
+    let out = program.join("idl/portfolio_margin.json");
+    eprintln!("idl-gen: building the IDL of {} (compiles the program with idl-build)", program.display());
+    let idl = match anchor_lang_idl::build::IdlBuilder::new().program_path(program).build() {
+        Ok(idl) => idl,
+        Err(e) => {
+            eprintln!("idl-gen: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let text = match serde_json::to_string_pretty(&idl) {
+        Ok(t) => t + "\n",
+        Err(e) => {
+            eprintln!("idl-gen: cannot serialize the IDL: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if check {
+        match std::fs::read_to_string(&out) {
+            Ok(committed) if committed == text => {
+                eprintln!("idl-gen: {} is up to date", out.display());
+                ExitCode::SUCCESS
+            }
+            _ => {
+                eprintln!("idl-gen: {} is out of date: run `cargo run -p idl-gen` and commit it", out.display());
+                ExitCode::FAILURE
+            }
+        }
+    } else {
+        let written =
+            std::fs::create_dir_all(out.parent().expect("has a parent")).and_then(|_| std::fs::write(&out, &text));
+        match written {
+            Ok(()) => {
+                eprintln!("idl-gen: wrote {}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("idl-gen: cannot write {}: {e}", out.display());
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
