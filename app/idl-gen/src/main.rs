@@ -20,6 +20,10 @@ fn main() -> ExitCode {
     // SAFETY: single-threaded, before anything else reads the environment.
     unsafe { std::env::remove_var("RUSTUP_TOOLCHAIN") };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Its own target dir: the IDL build sets RUSTFLAGS, which would otherwise invalidate the
+    // workspace's debug build every time.
+    // SAFETY: as above.
+    unsafe { std::env::set_var("CARGO_TARGET_DIR", root.join("target/idl-build")) };
     let program = root.join("programs/portfolio-margin");
     let out = program.join("idl/portfolio_margin.json");
     eprintln!("idl-gen: building the IDL of {} (compiles the program with idl-build)", program.display());
