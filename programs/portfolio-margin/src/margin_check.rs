@@ -26,9 +26,9 @@ pub fn report<'info>(
         require_keys_eq!(asset_info.key(), b.asset, PmError::OracleMissing);
         let asset = Account::<CollateralAsset>::try_from(asset_info)?;
         let limits = OracleLimits {
-            feed_id: asset.feed_id,
-            max_age_secs: asset.max_oracle_age_secs,
-            max_conf_ratio: asset.max_conf_ratio,
+            feed_id: asset.params.feed_id,
+            max_age_secs: asset.params.max_oracle_age_secs,
+            max_conf_ratio: asset.params.max_conf_ratio,
         };
         let band = pyth::read(oracle_info, &limits, now)?;
         cols[i] = Some(asset.to_kernel(b.amount, band.price, band.conf));

@@ -18,48 +18,40 @@ pub struct CollateralAsset {
     pub version: u8,
     pub bump: u8,
     pub vault_bump: u8,
-    pub status: u8,
     pub decimals: u8,
-    /// Risk group index this asset moves with ([`NO_GROUP`] if none).
-    pub group: u8,
     pub mint: Pubkey,
     pub vault: Pubkey,
     /// SPL Token or Token-2022.
     pub token_program: Pubkey,
-    /// Pyth feed id (PriceUpdateV2).
-    pub feed_id: [u8; 32],
-    pub max_oracle_age_secs: u32,
-    /// Largest accepted conf / price (Ratio raw).
-    pub max_conf_ratio: i64,
-    /// k: assets at price - k conf, liabilities at price + k conf (Ratio raw).
-    pub conf_mult: i64,
-    pub maint_haircut: i64,
-    pub init_haircut: i64,
-    pub size_growth: i64,
-    /// Money raw (Q24).
-    pub size_ref: i64,
-    pub depeg_shock: i64,
-    /// Cap on total deposits, native units.
-    pub deposit_cap: u64,
+    /// What the risk authority sets (and may change).
+    pub params: CollateralParams,
     /// Sum of all accounts' balances of this asset (== vault balance): native units.
     pub total_deposits: u64,
     pub reserved: [u8; 64],
 }
 
 /// The risk parameters of an asset as the risk authority sets them.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CollateralParams {
+    /// Pyth feed id (PriceUpdateV2).
     pub feed_id: [u8; 32],
     pub max_oracle_age_secs: u32,
+    /// Largest accepted conf / price (Ratio raw, Q16.48).
     pub max_conf_ratio: i64,
+    /// k: assets at price - k conf, liabilities at price + k conf (Ratio raw).
     pub conf_mult: i64,
+    /// Haircuts and size growth (Ratio raw); size_ref in Money raw (Q24).
     pub maint_haircut: i64,
     pub init_haircut: i64,
     pub size_growth: i64,
     pub size_ref: i64,
+    /// Extra loss in the mapped group's scenarios (Ratio raw).
     pub depeg_shock: i64,
+    /// Cap on total deposits, native units.
     pub deposit_cap: u64,
+    /// Risk group index this asset moves with ([`NO_GROUP`] if none).
     pub group: u8,
+    /// One of [`status`].
     pub status: u8,
 }
 
@@ -100,40 +92,8 @@ impl CollateralParams {
 impl CollateralAsset {
     pub const VERSION: u8 = 1;
 
-    pub fn apply(&mut self, p: &CollateralParams) {
-        self.feed_id = p.feed_id;
-        self.max_oracle_age_secs = p.max_oracle_age_secs;
-        self.max_conf_ratio = p.max_conf_ratio;
-        self.conf_mult = p.conf_mult;
-        self.maint_haircut = p.maint_haircut;
-        self.init_haircut = p.init_haircut;
-        self.size_growth = p.size_growth;
-        self.size_ref = p.size_ref;
-        self.depeg_shock = p.depeg_shock;
-        self.deposit_cap = p.deposit_cap;
-        self.group = p.group;
-        self.status = p.status;
-    }
-
-    pub fn params(&self) -> CollateralParams {
-        CollateralParams {
-            feed_id: self.feed_id,
-            max_oracle_age_secs: self.max_oracle_age_secs,
-            max_conf_ratio: self.max_conf_ratio,
-            conf_mult: self.conf_mult,
-            maint_haircut: self.maint_haircut,
-            init_haircut: self.init_haircut,
-            size_growth: self.size_growth,
-            size_ref: self.size_ref,
-            depeg_shock: self.depeg_shock,
-            deposit_cap: self.deposit_cap,
-            group: self.group,
-            status: self.status,
-        }
-    }
-
     /// The kernel's view of a balance of this asset at an oracle reading.
     pub fn to_kernel(&self, amount: i64, price: Price, conf: Price) -> risk_kernel::collateral::Collateral {
-        self.params().to_kernel(amount, self.decimals, price, conf)
+        self.params.to_kernel(amount, self.decimals, price, conf)
     }
 }

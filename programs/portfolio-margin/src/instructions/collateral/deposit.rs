@@ -32,10 +32,10 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(!ctx.accounts.config.is_paused(pause::DEPOSIT), PmError::Paused);
     require!(amount > 0, PmError::ZeroAmount);
     let asset = &ctx.accounts.asset;
-    require!(asset.status != status::DISABLED, PmError::AssetDisabled);
-    require!(asset.status != status::REDUCE_ONLY, PmError::AssetReduceOnly);
+    require!(asset.params.status != status::DISABLED, PmError::AssetDisabled);
+    require!(asset.params.status != status::REDUCE_ONLY, PmError::AssetReduceOnly);
     let new_total = asset.total_deposits.checked_add(amount).ok_or(PmError::Overflow)?;
-    require!(new_total <= asset.deposit_cap, PmError::DepositCapExceeded);
+    require!(new_total <= asset.params.deposit_cap, PmError::DepositCapExceeded);
 
     // Credit what the vault actually received (Token-2022 transfer fees may take a cut).
     let before = ctx.accounts.vault.amount;

@@ -44,7 +44,7 @@ pub fn handler(ctx: Context<CollateralRegister>, params: CollateralParams) -> Re
     asset.vault = ctx.accounts.vault.key();
     asset.token_program = ctx.accounts.token_program.key();
     asset.total_deposits = 0;
-    asset.apply(&params);
+    asset.params = params;
     emit!(CollateralRegistered { asset: asset.key(), mint: asset.mint, vault: asset.vault });
     Ok(())
 }

@@ -17,7 +17,7 @@ pub struct CollateralUpdate<'info> {
 pub fn handler(ctx: Context<CollateralUpdate>, params: CollateralParams) -> Result<()> {
     let asset = &mut ctx.accounts.asset;
     require!(params.validate(asset.decimals), PmError::InvalidParameter);
-    asset.apply(&params);
-    emit!(CollateralUpdated { asset: asset.key(), status: asset.status });
+    asset.params = params;
+    emit!(CollateralUpdated { asset: asset.key(), status: asset.params.status });
     Ok(())
 }
