@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use risk_kernel::collateral::{self, Collateral};
 use risk_kernel::instrument::InstrumentKind::{Call, Future, Perpetual, Put};
-use risk_kernel::instrument::instrument_risk;
+use risk_kernel::instrument::{InstrumentRisk, instrument_risk};
 use risk_kernel::margin::{MAX_POSITIONS, Portfolio, Position, margin_from_risk, margin_full};
 use risk_kernel::scenario::{ScanParams, ScenarioGrid, Shocks, scan_range};
 use risk_kernel::{KernelError, Money, Ratio};
@@ -126,6 +126,14 @@ fn risk_arrays_and_full_revaluation_agree_bit_for_bit() {
         })
         .collect();
     assert_eq!(margin_from_risk(&pf, &arrays).unwrap(), full);
+    // The flat image an on-chain cache stores reads back to the same arrays, and a corrupted
+    // entry is refused rather than summed.
+    for a in &arrays {
+        let mut w = a.to_words();
+        assert_eq!(InstrumentRisk::from_words(&w).unwrap(), *a);
+        w[11] = 1 << 40;
+        assert!(InstrumentRisk::from_words(&w).is_err());
+    }
     assert_eq!(margin_from_risk(&pf, &arrays[..2]), Err(KernelError::InvalidInput("one risk array per position")));
 }
 

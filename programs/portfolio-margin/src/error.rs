@@ -51,6 +51,52 @@ pub enum PmError {
     WrongMint,
     #[msg("account data has an unsupported version")]
     UnsupportedVersion,
+    #[msg("vol surface is malformed (slices/points out of order or over capacity)")]
+    InvalidVolSurface,
+    #[msg("a vol surface point is outside the underlying's [min_vol, max_vol]")]
+    VolOutOfBounds,
+    #[msg("vol surface has no slice for this instrument's expiry")]
+    VolSurfaceMissing,
+    #[msg("vol surface is older than the underlying's max vol age: the vol oracle must republish")]
+    VolSurfaceStale,
+    #[msg("risk cache is stale: refresh the underlying, then its instruments, in one transaction")]
+    RiskStale,
+    #[msg("account does not belong to this underlying / instrument")]
+    UnderlyingMismatch,
+    #[msg("instrument has expired: only settlement is possible")]
+    InstrumentExpired,
+    #[msg("instrument has not expired yet")]
+    InstrumentNotExpired,
+    #[msg("account has no free position slot (capacity 32)")]
+    PositionCapacityExceeded,
+    #[msg("maker quote has expired")]
+    QuoteExpired,
+    #[msg("maker quote nonce already used (nonces must increase)")]
+    NonceReplayed,
+    #[msg("maker and taker must be different margin accounts")]
+    SelfTrade,
+    #[msg("lots out of range (0 < |lots| <= 2^24 - 1 per trade and per position)")]
+    LotsOutOfRange,
+    #[msg("no oracle price was published inside the settlement window")]
+    SettlementWindowMissed,
+    #[msg("instrument is already settled")]
+    AlreadySettled,
+    #[msg("instrument has expired but has no settlement price yet")]
+    NotSettled,
+    #[msg("account holds an expired position: settle it first")]
+    PositionExpiredUnsettled,
+    #[msg("collateral asset is not this underlying's quote asset")]
+    WrongQuoteAsset,
+    #[msg("remaining accounts do not match the account's balances, positions and underlyings")]
+    AccountsMismatch,
+    #[msg("the same account was passed twice")]
+    DuplicateAccount,
+    #[msg("signer is neither the account's owner nor its delegate")]
+    NotOwnerOrDelegate,
+    #[msg("account has no position in this instrument")]
+    NoPosition,
+    #[msg("positions and mapped collateral span more than 4 underlyings")]
+    TooManyUnderlyings,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

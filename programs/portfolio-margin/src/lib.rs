@@ -11,9 +11,10 @@ pub mod instructions;
 pub mod margin_check;
 pub mod oracle;
 pub mod state;
+pub mod units;
 
 use instructions::*;
-use state::CollateralParams;
+use state::{CollateralParams, UnderlyingParams, VolSurface};
 
 declare_id!("FEPTriadt2CZneb8PsXkev4QaV4mf1pTuvZ75VmvAZLt");
 
@@ -29,11 +30,17 @@ pub mod portfolio_margin {
         admin::config_set_pause::handler(ctx, paused)
     }
 
-    pub fn collateral_register(ctx: Context<CollateralRegister>, params: CollateralParams) -> Result<()> {
+    pub fn collateral_register<'info>(
+        ctx: Context<'info, CollateralRegister<'info>>,
+        params: CollateralParams,
+    ) -> Result<()> {
         registry::collateral_register::handler(ctx, params)
     }
 
-    pub fn collateral_update(ctx: Context<CollateralUpdate>, params: CollateralParams) -> Result<()> {
+    pub fn collateral_update<'info>(
+        ctx: Context<'info, CollateralUpdate<'info>>,
+        params: CollateralParams,
+    ) -> Result<()> {
         registry::collateral_update::handler(ctx, params)
     }
 
@@ -51,6 +58,42 @@ pub mod portfolio_margin {
 
     pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
         collateral::withdraw::handler(ctx, amount)
+    }
+
+    pub fn underlying_register(ctx: Context<UnderlyingRegister>, id: u8, params: UnderlyingParams) -> Result<()> {
+        market::underlying_register::handler(ctx, id, params)
+    }
+
+    pub fn underlying_update(ctx: Context<UnderlyingUpdate>, params: UnderlyingParams) -> Result<()> {
+        market::underlying_update::handler(ctx, params)
+    }
+
+    pub fn vol_surface_publish(ctx: Context<VolSurfacePublish>, surface: VolSurface) -> Result<()> {
+        market::vol_surface_publish::handler(ctx, surface)
+    }
+
+    pub fn underlying_refresh(ctx: Context<UnderlyingRefresh>) -> Result<()> {
+        market::underlying_refresh::handler(ctx)
+    }
+
+    pub fn instrument_create(ctx: Context<InstrumentCreate>, terms: InstrumentTerms) -> Result<()> {
+        market::instrument_create::handler(ctx, terms)
+    }
+
+    pub fn instrument_refresh(ctx: Context<InstrumentRefresh>) -> Result<()> {
+        market::instrument_refresh::handler(ctx)
+    }
+
+    pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
+        trade::trade::handler(ctx, args)
+    }
+
+    pub fn settle_price_set(ctx: Context<SettlePriceSet>) -> Result<()> {
+        settle::settle_price_set::handler(ctx)
+    }
+
+    pub fn settle_position(ctx: Context<SettlePosition>) -> Result<()> {
+        settle::settle_position::handler(ctx)
     }
 
     pub fn margin_report<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {

@@ -1,8 +1,11 @@
 pub mod account;
 pub mod admin;
 pub mod collateral;
+pub mod market;
 pub mod registry;
 pub mod report;
+pub mod settle;
+pub mod trade;
 
 // Globs: Anchor's #[program] needs each module's generated client items; every module has a
 // `handler`, called by its path, so the ambiguous name is never used through the glob.
@@ -13,6 +16,15 @@ pub use admin::{config_init::*, config_set_pause::*};
 #[allow(ambiguous_glob_reexports)]
 pub use collateral::{deposit::*, withdraw::*};
 #[allow(ambiguous_glob_reexports)]
+pub use market::{
+    instrument_create::*, instrument_refresh::*, underlying_refresh::*, underlying_register::*, underlying_update::*,
+    vol_surface_publish::*,
+};
+#[allow(ambiguous_glob_reexports)]
 pub use registry::{collateral_register::*, collateral_update::*};
 #[allow(ambiguous_glob_reexports)]
 pub use report::margin_report::*;
+#[allow(ambiguous_glob_reexports)]
+pub use settle::{settle_position::*, settle_price_set::*};
+#[allow(ambiguous_glob_reexports)]
+pub use trade::trade::*;

@@ -20,6 +20,13 @@ pub fn read(info: &AccountInfo, limits: &OracleLimits, now: i64) -> Result<Price
     validate(&update, limits, now)
 }
 
+/// The feed id of an account shaped like a Pyth price update, whoever owns it (for matching
+/// accounts to assets; [`read`] then checks the owner, so a look-alike is refused, not skipped).
+pub fn feed_id(info: &AccountInfo) -> Option<[u8; 32]> {
+    let data = info.try_borrow_data().ok()?;
+    PriceUpdateV2::try_deserialize(&mut &data[..]).ok().map(|u| u.price_message.feed_id)
+}
+
 pub fn validate(update: &PriceUpdateV2, limits: &OracleLimits, now: i64) -> Result<PriceBand> {
     let msg = &update.price_message;
     require!(msg.feed_id == limits.feed_id, PmError::OracleWrongFeed);

@@ -49,7 +49,8 @@ pub struct CollateralParams {
     pub depeg_shock: i64,
     /// Cap on total deposits, native units.
     pub deposit_cap: u64,
-    /// Risk group index this asset moves with ([`NO_GROUP`] if none).
+    /// Id of the Underlying this asset moves with ([`NO_GROUP`] if none): its balances join
+    /// that underlying's scenarios (with `depeg_shock`). The underlying must exist.
     pub group: u8,
     /// One of [`status`].
     pub status: u8,
@@ -61,10 +62,7 @@ impl CollateralParams {
         let unit = |v: i64| (0..=Ratio::ONE.raw()).contains(&v);
         let kernel_ok =
             risk_kernel::collateral::validate(&self.to_kernel(0, decimals, Price::ONE, Price::ZERO)).is_ok();
-        // Risk-group mapping needs underlyings, which arrive with the trading instructions:
-        // until then a mapped asset is refused rather than margined without its scenarios.
         kernel_ok
-            && self.group == NO_GROUP
             && unit(self.max_conf_ratio)
             && self.conf_mult >= 0
             && self.max_oracle_age_secs > 0

@@ -1,3 +1,4 @@
+use crate::error::PmError;
 use anchor_lang::prelude::*;
 
 /// Capacities of one margin account (match the kernel's).
@@ -20,10 +21,13 @@ pub struct Balance {
 pub struct PositionSlot {
     /// Instrument account; default = free slot.
     pub instrument: Pubkey,
+    /// Signed lots: > 0 long, < 0 short; |lots| <= the kernel's MAX_LOTS.
     pub lots: i64,
-    /// Price raw (Q32): futures/perps entry.
-    pub entry_price: i64,
-    /// Money raw (Q24): perps accrued funding.
+    /// Futures and perpetuals: quote-asset native units paid for the position (negative when
+    /// received). Unrealized P&L = lots x value per lot - cost; settling P&L resets it.
+    /// Options: 0 (the premium moved as cash at the trade).
+    pub cost: i64,
+    /// Money raw (Q24): perpetual funding accrued (reserved for funding; 0 today).
     pub funding: i64,
     pub reserved: [u8; 8],
 }
@@ -44,7 +48,10 @@ pub struct MarginAccount {
     pub padding: [u8; 2],
     pub balances: [Balance; MAX_BALANCES],
     pub positions: [PositionSlot; MAX_POSITIONS],
-    pub reserved: [u8; 256],
+    /// Highest maker-quote nonce this account has traded (a quote is good once; a higher
+    /// nonce invalidates every lower one still outstanding).
+    pub last_nonce: u64,
+    pub reserved: [u8; 248],
 }
 
 const _: () =
@@ -70,6 +77,44 @@ impl MarginAccount {
         self.balances[n] = Balance { asset: *asset, amount: 0 };
         self.n_balances += 1;
         Some(n)
+    }
+
+    pub fn position_slot(&self, instrument: &Pubkey) -> Option<usize> {
+        self.positions[..self.n_positions as usize].iter().position(|p| p.instrument == *instrument)
+    }
+
+    /// The slot of `instrument`, opening one if needed.
+    pub fn position_slot_or_open(&mut self, instrument: &Pubkey) -> Option<usize> {
+        if let Some(i) = self.position_slot(instrument) {
+            return Some(i);
+        }
+        let n = self.n_positions as usize;
+        if n >= MAX_POSITIONS {
+            return None;
+        }
+        self.positions[n] = PositionSlot { instrument: *instrument, ..PositionSlot::default() };
+        self.n_positions += 1;
+        Some(n)
+    }
+
+    /// Frees the slot of a flat position with nothing left to settle (keeps slots dense).
+    pub fn close_flat_position(&mut self, i: usize) {
+        let n = self.n_positions as usize;
+        if i < n && self.positions[i].lots == 0 && self.positions[i].cost == 0 && self.positions[i].funding == 0 {
+            self.positions[i] = self.positions[n - 1];
+            self.positions[n - 1] = PositionSlot::default();
+            self.n_positions -= 1;
+        }
+    }
+
+    /// Adds `delta` native units to the balance of `asset` (opening the slot if needed);
+    /// a balance may go negative (a liability) through settlement.
+    pub fn credit(&mut self, asset: &Pubkey, delta: i64) -> Result<()> {
+        let i = self.balance_slot_or_open(asset).ok_or(PmError::CollateralCapacityExceeded)?;
+        let b = &mut self.balances[i];
+        b.amount = b.amount.checked_add(delta).ok_or(PmError::Overflow)?;
+        self.close_empty_balance(i);
+        Ok(())
     }
 
     /// Frees the slot of a zero balance (keeps slots dense).

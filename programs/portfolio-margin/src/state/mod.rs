@@ -1,8 +1,12 @@
 pub mod collateral;
 pub mod config;
+pub mod instrument;
 pub mod margin_account;
 pub mod seeds;
+pub mod underlying;
 
 pub use collateral::*;
 pub use config::*;
+pub use instrument::*;
 pub use margin_account::*;
+pub use underlying::*;

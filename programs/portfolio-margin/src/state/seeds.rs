@@ -5,3 +5,5 @@ pub const VAULT: &[u8] = b"vault";
 /// The PDA that owns every vault (signs withdrawals).
 pub const VAULT_AUTHORITY: &[u8] = b"vault-authority";
 pub const MARGIN_ACCOUNT: &[u8] = b"margin";
+pub const UNDERLYING: &[u8] = b"underlying";
+pub const INSTRUMENT: &[u8] = b"instrument";

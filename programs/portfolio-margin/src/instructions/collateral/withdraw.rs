@@ -6,8 +6,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
 /// Withdraws to any token account of the owner's choosing. Owner only (a delegate never
-/// withdraws). Allowed only if equity >= initial margin afterwards; the remaining accounts
-/// are, for each balance of the account in order, its CollateralAsset and its Pyth price.
+/// withdraws). Allowed only if equity >= initial margin afterwards, with every balance valued;
+/// the remaining accounts are what `margin_check` documents.
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -54,8 +54,8 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     let report = {
         let acc = ctx.accounts.margin_account.load()?;
         margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?
+            .require_initial()?
     };
-    require!(report.equity >= report.initial, PmError::InitialMarginViolated);
 
     let seeds: &[&[u8]] = &[seeds::VAULT_AUTHORITY, &[ctx.accounts.config.vault_authority_bump]];
     token_interface::transfer_checked(

@@ -32,7 +32,8 @@ pub struct CollateralRegister<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(ctx: Context<CollateralRegister>, params: CollateralParams) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, CollateralRegister<'info>>, params: CollateralParams) -> Result<()> {
+    super::check_mapping(&params, ctx.remaining_accounts)?;
     let decimals = ctx.accounts.mint.decimals;
     require!(params.validate(decimals), PmError::InvalidParameter);
     let asset = &mut ctx.accounts.asset;

@@ -14,7 +14,8 @@ pub struct CollateralUpdate<'info> {
     pub risk_authority: Signer<'info>,
 }
 
-pub fn handler(ctx: Context<CollateralUpdate>, params: CollateralParams) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, CollateralUpdate<'info>>, params: CollateralParams) -> Result<()> {
+    super::check_mapping(&params, ctx.remaining_accounts)?;
     let asset = &mut ctx.accounts.asset;
     require!(params.validate(asset.decimals), PmError::InvalidParameter);
     asset.params = params;

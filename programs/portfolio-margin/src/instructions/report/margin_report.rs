@@ -29,7 +29,8 @@ pub struct MarginSummary {
 }
 
 /// Read-only: the account's equity, initial and maintenance margin, worst scenario and net
-/// Greeks per risk group, for wallets and bots. Remaining accounts as for `withdraw`.
+/// Greeks per risk group (one per underlying, in order of first use), for wallets and bots.
+/// Remaining accounts: what `margin_check` documents.
 #[derive(Accounts)]
 pub struct MarginReport<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -39,7 +40,13 @@ pub struct MarginReport<'info> {
 
 pub fn handler<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {
     let acc = ctx.accounts.margin_account.load()?;
-    let r = margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?;
+    let checked =
+        margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?;
+    // A report with a balance left out would misstate equity: refuse with the oracle's error.
+    if let Some(e) = checked.missing {
+        return Err(e);
+    }
+    let r = checked.report;
     let groups = r
         .groups()
         .iter()

@@ -1,0 +1,49 @@
+use crate::error::{PmError, kernel_err};
+use crate::events::UnderlyingRefreshed;
+use crate::oracle::{OracleLimits, pyth};
+use crate::state::{Config, RiskSnapshot, Underlying, seeds};
+use anchor_lang::prelude::*;
+use risk_kernel::scenario::scan_range;
+
+/// Permissionless crank, step 1: fixes the underlying's risk snapshot (spot and confidence from
+/// Pyth, ATM vol from a fresh surface, both scan ranges) and bumps its epoch. Every instrument
+/// is then refreshed against this snapshot (step 2), so an account's arrays always agree.
+#[derive(Accounts)]
+pub struct UnderlyingRefresh<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    #[account(mut, seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
+    pub underlying: Account<'info, Underlying>,
+    /// CHECK: a Pyth PriceUpdateV2; owner, feed id and contents are checked by `oracle::pyth`.
+    pub price_update: UncheckedAccount<'info>,
+}
+
+pub fn handler(ctx: Context<UnderlyingRefresh>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let u = &mut ctx.accounts.underlying;
+    let p = u.params;
+    let limits =
+        OracleLimits { feed_id: p.feed_id, max_age_secs: p.max_oracle_age_secs, max_conf_ratio: p.max_conf_ratio };
+    let band = pyth::read(&ctx.accounts.price_update, &limits, now)?;
+    // A published surface must be fresh; with none, only linear instruments can be priced
+    // and the scan ranges are their minimums.
+    if u.surface.n_slices > 0 {
+        require!(u.surface.is_fresh(now, p.max_vol_age_secs), PmError::VolSurfaceStale);
+    }
+    let atm_vol = u.surface.atm_vol(now)?;
+    let mm = scan_range(&p.maintenance.to_kernel(), band.price, band.conf, atm_vol).map_err(kernel_err)?;
+    let im = scan_range(&p.initial.to_kernel(), band.price, band.conf, atm_vol).map_err(kernel_err)?;
+    let epoch = u.snapshot.epoch.checked_add(1).ok_or(PmError::Overflow)?;
+    u.snapshot = RiskSnapshot {
+        spot: band.price.raw(),
+        conf: band.conf.raw(),
+        publish_time: band.publish_time,
+        atm_vol: atm_vol.raw(),
+        maintenance_range: mm.raw(),
+        initial_range: im.raw(),
+        refreshed_at: now,
+        epoch,
+    };
+    emit!(UnderlyingRefreshed { underlying: u.key(), epoch, spot: band.price.raw(), atm_vol: atm_vol.raw() });
+    Ok(())
+}

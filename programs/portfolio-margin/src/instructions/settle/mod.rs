@@ -1,0 +1,2 @@
+pub mod settle_position;
+pub mod settle_price_set;

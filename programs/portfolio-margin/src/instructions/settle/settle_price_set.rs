@@ -1,0 +1,43 @@
+use crate::error::PmError;
+use crate::events::SettlementPriceSet;
+use crate::oracle::{OracleLimits, pyth};
+use crate::state::{Config, Instrument, Underlying, pause, phase, seeds};
+use anchor_lang::prelude::*;
+
+/// Permissionless: after expiry, fixes an option's or future's settlement price from a Pyth
+/// update published within the underlying's settlement window after expiry (same feed, full
+/// verification and confidence limits as any read). The first valid update submitted wins;
+/// keep the window short, as anyone may pick any update published inside it.
+#[derive(Accounts)]
+pub struct SettlePriceSet<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    #[account(seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
+    pub underlying: Account<'info, Underlying>,
+    #[account(mut, has_one = underlying @ PmError::UnderlyingMismatch)]
+    pub instrument: AccountLoader<'info, Instrument>,
+    /// CHECK: a Pyth PriceUpdateV2; owner, feed id and contents are checked by `oracle::pyth`.
+    pub price_update: UncheckedAccount<'info>,
+}
+
+pub fn handler(ctx: Context<SettlePriceSet>) -> Result<()> {
+    require!(!ctx.accounts.config.is_paused(pause::SETTLE), PmError::Paused);
+    let now = Clock::get()?.unix_timestamp;
+    let p = ctx.accounts.underlying.params;
+    let mut inst = ctx.accounts.instrument.load_mut()?;
+    require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
+    require!(inst.is_expired(now), PmError::InstrumentNotExpired);
+    // Age is judged against the window, not against now: settlement may happen later.
+    let limits = OracleLimits { feed_id: p.feed_id, max_age_secs: u32::MAX, max_conf_ratio: p.max_conf_ratio };
+    let band = pyth::read(&ctx.accounts.price_update, &limits, now)?;
+    let window_end = inst.expiry.saturating_add(p.settle_window_secs as i64);
+    require!(inst.expiry <= band.publish_time && band.publish_time <= window_end, PmError::SettlementWindowMissed);
+    inst.settle_price = band.price.raw();
+    inst.phase = phase::SETTLED;
+    emit!(SettlementPriceSet {
+        instrument: ctx.accounts.instrument.key(),
+        price: band.price.raw(),
+        publish_time: band.publish_time,
+    });
+    Ok(())
+}

@@ -1,0 +1,87 @@
+use crate::error::PmError;
+use anchor_lang::prelude::*;
+use risk_kernel::instrument::{InstrumentKind, InstrumentRisk, RISK_WORDS};
+
+/// Instrument kinds as stored.
+pub mod kind {
+    pub const CALL: u8 = 0;
+    pub const PUT: u8 = 1;
+    pub const FUTURE: u8 = 2;
+    pub const PERPETUAL: u8 = 3;
+}
+
+/// Lifecycle.
+pub mod phase {
+    pub const ACTIVE: u8 = 0;
+    /// Expired with a settlement price: positions settle into cash.
+    pub const SETTLED: u8 = 1;
+}
+
+pub fn kernel_kind(k: u8) -> Result<InstrumentKind> {
+    Ok(match k {
+        kind::CALL => InstrumentKind::Call,
+        kind::PUT => InstrumentKind::Put,
+        kind::FUTURE => InstrumentKind::Future,
+        kind::PERPETUAL => InstrumentKind::Perpetual,
+        _ => return err!(PmError::InvalidParameter),
+    })
+}
+
+/// An instrument (PDA: ["instrument", underlying, kind, expiry LE, strike LE]) and its
+/// crank-refreshed risk cache: the kernel's `InstrumentRisk` as plain words, current when
+/// `risk_epoch` equals the underlying's snapshot epoch.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Instrument {
+    pub underlying: Pubkey,
+    /// European cash-settled expiry, unix seconds (0 for perpetuals).
+    pub expiry: i64,
+    /// Options: strike (Price raw, Q32); 0 otherwise.
+    pub strike: i64,
+    /// Units of underlying per lot (Ratio raw, Q48).
+    pub lot_size: i64,
+    /// Settlement price (Price raw) once fixed; 0 before.
+    pub settle_price: i64,
+    /// Sum of long lots over all accounts (== sum of short lots).
+    pub open_interest: i64,
+    /// Quote-asset native units paid into accounts by P&L and expiry settlement, minus those
+    /// taken (conservation: vault = sum of balances - sum of net_cash).
+    pub net_cash: i64,
+    /// Underlying snapshot epoch and time the cache was computed at (0 = never).
+    pub risk_epoch: u64,
+    pub risk_time: i64,
+    /// Implied vol used by the cache (options; Ratio raw).
+    pub vol: i64,
+    pub kind: u8,
+    pub phase: u8,
+    pub version: u8,
+    pub bump: u8,
+    pub padding: [u8; 4],
+    pub risk: [u64; RISK_WORDS],
+    pub reserved: [u8; 64],
+}
+
+const _: () = assert!(core::mem::size_of::<Instrument>() == 32 + 9 * 8 + 8 + 8 * RISK_WORDS + 64);
+
+impl Instrument {
+    pub const VERSION: u8 = 1;
+    pub const SPACE: usize = 8 + core::mem::size_of::<Instrument>();
+
+    pub fn is_option(&self) -> bool {
+        self.kind == kind::CALL || self.kind == kind::PUT
+    }
+
+    pub fn has_expiry(&self) -> bool {
+        self.kind != kind::PERPETUAL
+    }
+
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.has_expiry() && now >= self.expiry
+    }
+
+    /// The cached risk, if computed at `epoch`.
+    pub fn risk_at(&self, epoch: u64) -> Result<InstrumentRisk> {
+        require!(self.risk_time > 0 && self.risk_epoch == epoch, PmError::RiskStale);
+        InstrumentRisk::from_words(&self.risk).map_err(crate::error::kernel_err)
+    }
+}

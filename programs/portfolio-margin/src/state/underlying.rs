@@ -1,0 +1,219 @@
+use crate::error::PmError;
+use anchor_lang::prelude::*;
+use risk_kernel::scenario::ScanParams;
+use risk_kernel::wide::Round;
+use risk_kernel::{Price, Ratio};
+
+/// Expiry slices and strike points of a vol surface (fixed capacity, documented in README).
+pub const MAX_VOL_SLICES: usize = 4;
+pub const MAX_VOL_POINTS: usize = 8;
+/// Seconds per year used to turn expiries into year fractions (365 days).
+pub const SECONDS_PER_YEAR: i64 = 365 * 24 * 3600;
+
+/// Scan parameters of one margin level, as stored (Ratio raw, Q16.48).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanLevel {
+    pub min_range: i64,
+    pub vol_mult: i64,
+    /// Years.
+    pub horizon: i64,
+    pub conf_mult: i64,
+    pub vol_scan: i64,
+    pub dynamic: bool,
+}
+
+impl ScanLevel {
+    pub fn to_kernel(self) -> ScanParams {
+        ScanParams {
+            min_range: Ratio::from_raw(self.min_range),
+            vol_mult: Ratio::from_raw(self.vol_mult),
+            horizon: Ratio::from_raw(self.horizon),
+            conf_mult: Ratio::from_raw(self.conf_mult),
+            vol_scan: Ratio::from_raw(self.vol_scan),
+            dynamic: self.dynamic,
+        }
+    }
+
+    fn valid(&self) -> bool {
+        let one = Ratio::ONE.raw();
+        (0..=one).contains(&self.min_range)
+            && (0..=16 * one).contains(&self.vol_mult)
+            && (0..=one).contains(&self.horizon)
+            && (0..=16 * one).contains(&self.conf_mult)
+            && (0..=one).contains(&self.vol_scan)
+    }
+}
+
+/// What the risk authority sets for an underlying (Ratio raw unless named otherwise).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnderlyingParams {
+    /// Pyth feed id (PriceUpdateV2) of the spot.
+    pub feed_id: [u8; 32],
+    pub max_oracle_age_secs: u32,
+    /// Largest accepted conf / price.
+    pub max_conf_ratio: i64,
+    pub maintenance: ScanLevel,
+    pub initial: ScanLevel,
+    /// Charge per short option as a fraction of spot per unit of underlying.
+    pub short_option_min: i64,
+    /// Shocked vols are floored here; surface vols must lie in [min_vol, max_vol].
+    pub min_vol: i64,
+    pub max_vol: i64,
+    /// A vol surface older than this cannot price anything.
+    pub max_vol_age_secs: u32,
+    /// A risk snapshot (refresh) older than this cannot margin anything.
+    pub max_risk_age_secs: u32,
+    /// Settlement prices must be published within this many seconds after expiry.
+    pub settle_window_secs: u32,
+}
+
+impl UnderlyingParams {
+    pub fn validate(&self) -> Result<()> {
+        let one = Ratio::ONE.raw();
+        let ok = self.maintenance.valid()
+            && self.initial.valid()
+            && self.initial.min_range >= self.maintenance.min_range
+            && (0..=one).contains(&self.max_conf_ratio)
+            && (0..=one).contains(&self.short_option_min)
+            && 0 < self.min_vol
+            && self.min_vol <= self.max_vol
+            && self.max_vol <= 10 * one
+            && self.max_oracle_age_secs > 0
+            && self.max_vol_age_secs > 0
+            && self.max_risk_age_secs > 0
+            && self.settle_window_secs > 0;
+        require!(ok, PmError::InvalidParameter);
+        Ok(())
+    }
+}
+
+/// One expiry of a vol surface: vol by moneyness (strike / spot), linear between points,
+/// flat beyond the outermost ones.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct VolSlice {
+    /// Unix seconds; options expiring exactly then read this slice.
+    pub expiry: i64,
+    pub n_points: u8,
+    /// Strictly increasing, > 0 (Ratio raw).
+    pub moneyness: [i64; MAX_VOL_POINTS],
+    /// Implied vols (Ratio raw).
+    pub vols: [i64; MAX_VOL_POINTS],
+}
+
+impl VolSlice {
+    /// Implied vol at `moneyness` (Ratio), interpolated linearly; rounds up (a higher vol
+    /// makes no position look safer than a neighbour's point would).
+    pub fn vol_at(&self, m: Ratio) -> Result<Ratio> {
+        let n = self.n_points as usize;
+        let (xs, vs) = (&self.moneyness[..n], &self.vols[..n]);
+        let first = *vs.first().ok_or(PmError::VolSurfaceMissing)?;
+        if m.raw() <= xs[0] {
+            return Ok(Ratio::from_raw(first));
+        }
+        for i in 1..n {
+            if m.raw() <= xs[i] {
+                let (x0, x1, v0, v1) = (xs[i - 1], xs[i], vs[i - 1], vs[i]);
+                // v0 + (v1 - v0) (m - x0) / (x1 - x0), all differences fit: inputs are bounded.
+                let t = risk_kernel::wide::mul_div(v1 - v0, m.raw() - x0, (x1 - x0) as u64, Round::Up)
+                    .map_err(|_| PmError::Overflow)?;
+                return Ok(Ratio::from_raw(v0 + t));
+            }
+        }
+        Ok(Ratio::from_raw(vs[n - 1]))
+    }
+}
+
+/// The vol-oracle authority's latest surface.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct VolSurface {
+    /// Unix seconds of publication (0 = never published).
+    pub published_at: i64,
+    pub n_slices: u8,
+    pub slices: [VolSlice; MAX_VOL_SLICES],
+}
+
+impl VolSurface {
+    /// Bounds every point to [min_vol, max_vol]; moneyness strictly increasing and positive;
+    /// expiries strictly increasing.
+    pub fn validate(&self, p: &UnderlyingParams) -> Result<()> {
+        require!(self.n_slices as usize <= MAX_VOL_SLICES, PmError::InvalidVolSurface);
+        let mut last_expiry = i64::MIN;
+        for s in &self.slices[..self.n_slices as usize] {
+            let n = s.n_points as usize;
+            require!((1..=MAX_VOL_POINTS).contains(&n) && s.expiry > last_expiry, PmError::InvalidVolSurface);
+            last_expiry = s.expiry;
+            let mut last_m = 0;
+            for (&m, &v) in s.moneyness[..n].iter().zip(&s.vols[..n]) {
+                require!(m > last_m && m <= 16 * Ratio::ONE.raw(), PmError::InvalidVolSurface);
+                require!(p.min_vol <= v && v <= p.max_vol, PmError::VolOutOfBounds);
+                last_m = m;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_fresh(&self, now: i64, max_age_secs: u32) -> bool {
+        self.published_at > 0 && self.published_at.saturating_add(max_age_secs as i64) >= now
+    }
+
+    pub fn slice(&self, expiry: i64) -> Option<&VolSlice> {
+        self.slices[..self.n_slices as usize].iter().find(|s| s.expiry == expiry)
+    }
+
+    /// At-the-money vol of the nearest unexpired slice (0 if none: the scan range is then
+    /// its minimum). Drives the dynamic scan range.
+    pub fn atm_vol(&self, now: i64) -> Result<Ratio> {
+        match self.slices[..self.n_slices as usize].iter().find(|s| s.expiry > now) {
+            Some(s) => s.vol_at(Ratio::ONE),
+            None => Ok(Ratio::ZERO),
+        }
+    }
+}
+
+/// The market state a refresh fixed: every instrument's risk arrays are computed from it,
+/// so all of an underlying's arrays agree (same spot, same scan ranges).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct RiskSnapshot {
+    /// Spot and confidence (Price raw) as read from Pyth.
+    pub spot: i64,
+    pub conf: i64,
+    pub publish_time: i64,
+    pub atm_vol: i64,
+    pub maintenance_range: i64,
+    pub initial_range: i64,
+    /// Unix seconds of the refresh; 0 = never.
+    pub refreshed_at: i64,
+    /// Bumped by every refresh; an instrument's cache is current only at the same epoch.
+    pub epoch: u64,
+}
+
+impl RiskSnapshot {
+    pub fn spot(&self) -> Price {
+        Price::from_raw(self.spot)
+    }
+    pub fn is_fresh(&self, now: i64, max_age_secs: u32) -> bool {
+        self.refreshed_at > 0 && self.refreshed_at.saturating_add(max_age_secs as i64) >= now
+    }
+}
+
+/// An underlying (PDA: ["underlying", id]): its oracle, scan parameters, vol surface and the
+/// latest risk snapshot. The id is what collateral `group` mappings name.
+#[account]
+#[derive(InitSpace)]
+pub struct Underlying {
+    pub version: u8,
+    pub bump: u8,
+    pub id: u8,
+    /// CollateralAsset that premiums and P&L of this underlying's instruments settle in.
+    pub quote_asset: Pubkey,
+    /// The quote asset's mint decimals (cash amounts are native units of it).
+    pub quote_decimals: u8,
+    pub params: UnderlyingParams,
+    pub surface: VolSurface,
+    pub snapshot: RiskSnapshot,
+    pub reserved: [u8; 64],
+}
+
+impl Underlying {
+    pub const VERSION: u8 = 1;
+}
