@@ -153,7 +153,8 @@ async fn withdrawals_need_the_owner_and_a_valid_oracle() {
 
     let cases = [
         (env.pyth(USDC_FEED, 100_000_000, 10_000, -8, env.now - 3600, true), PmError::OracleStale),
-        (env.pyth(SOL_FEED, 100_000_000, 10_000, -8, env.now, true), PmError::OracleWrongFeed),
+        // Another feed's price is not this asset's oracle: the asset has none.
+        (env.pyth(SOL_FEED, 100_000_000, 10_000, -8, env.now, true), PmError::OracleMissing),
         (env.pyth(USDC_FEED, 100_000_000, 10_000, -8, env.now, false), PmError::OracleNotVerified),
         (env.pyth(USDC_FEED, 0, 0, -8, env.now, true), PmError::OracleNonPositive),
         (env.pyth(USDC_FEED, 100_000_000, 5_000_000, -8, env.now, true), PmError::OracleConfidenceTooWide),

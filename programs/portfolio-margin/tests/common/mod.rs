@@ -1,5 +1,6 @@
 //! A program-test harness: real keypairs, signed transactions, SPL mints, fake Pyth prices.
 #![allow(dead_code)]
+pub mod market;
 pub mod sysvar_bridge;
 
 // No `anchor_lang::prelude::*` here: its `Result` would shadow the one `processor!` expands to.
@@ -87,6 +88,7 @@ pub struct Env {
     pub ctx: ProgramTestContext,
     pub admin: Keypair,
     pub risk: Keypair,
+    pub vol: Keypair,
     pub now: i64,
 }
 
@@ -101,11 +103,18 @@ impl Env {
         let ctx = pt.start_with_context().await;
         sysvar_bridge::install();
         let clock: Clock = ctx.banks_client.get_sysvar().await.unwrap();
-        let mut env =
-            Env { _serial: serial, ctx, admin: Keypair::new(), risk: Keypair::new(), now: clock.unix_timestamp };
-        let (a, r) = (env.admin.pubkey(), env.risk.pubkey());
+        let mut env = Env {
+            _serial: serial,
+            ctx,
+            admin: Keypair::new(),
+            risk: Keypair::new(),
+            vol: Keypair::new(),
+            now: clock.unix_timestamp,
+        };
+        let (a, r, v) = (env.admin.pubkey(), env.risk.pubkey(), env.vol.pubkey());
         env.fund(&a).await;
         env.fund(&r).await;
+        env.fund(&v).await;
         env
     }
 
@@ -153,6 +162,12 @@ impl Env {
     pub async fn margin(&mut self, key: &Pubkey) -> portfolio_margin::state::MarginAccount {
         let a = self.account(key).await.expect("margin account exists");
         *bytemuck::from_bytes(&a.data[8..8 + std::mem::size_of::<portfolio_margin::state::MarginAccount>()])
+    }
+
+    /// A zero-copy program account (after its 8-byte discriminator).
+    pub async fn zero_copy<T: bytemuck::Pod>(&mut self, key: &Pubkey) -> T {
+        let a = self.account(key).await.expect("account exists");
+        *bytemuck::from_bytes(&a.data[8..8 + std::mem::size_of::<T>()])
     }
 
     pub async fn token_balance(&mut self, key: &Pubkey) -> u64 {
@@ -276,7 +291,7 @@ impl Env {
             portfolio_margin::instruction::ConfigInit {
                 args: portfolio_margin::instructions::ConfigInitArgs {
                     risk_authority: self.risk.pubkey(),
-                    vol_oracle_authority: Pubkey::new_unique(),
+                    vol_oracle_authority: self.vol.pubkey(),
                     rate: ratio(0.05),
                     extreme_weight: ratio(0.35),
                 },

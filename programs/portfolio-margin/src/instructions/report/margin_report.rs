@@ -26,6 +26,9 @@ pub struct MarginSummary {
     pub initial: i64,
     pub maintenance: i64,
     pub groups: Vec<GroupSummary>,
+    /// Part of `initial` that comes from collateral's initial (vs maintenance) haircuts; the
+    /// rest is the positions' requirement.
+    pub initial_haircut_extra: i64,
 }
 
 /// Read-only: the account's equity, initial and maintenance margin, worst scenario and net
@@ -62,8 +65,13 @@ pub fn handler<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<Margin
             rho: g.greeks.rho,
         })
         .collect();
-    let summary =
-        MarginSummary { equity: r.equity.raw(), initial: r.initial.raw(), maintenance: r.maintenance.raw(), groups };
+    let summary = MarginSummary {
+        equity: r.equity.raw(),
+        initial: r.initial.raw(),
+        maintenance: r.maintenance.raw(),
+        groups,
+        initial_haircut_extra: r.initial_haircut_extra.raw(),
+    };
     // Anchor returns `summary` through solana-cpi's `set_return_data`, which is a no-op off
     // chain; native runs (program-test, integrators' tests) get it through the syscall stubs.
     #[cfg(not(target_os = "solana"))]

@@ -1,0 +1,385 @@
+//! A SOL market quoted in USDC: underlying, vol surface, instruments, traders, and the
+//! instruction builders for the crank, trades, reports and settlement.
+use super::*;
+use anchor_lang::solana_program::instruction::AccountMeta;
+use portfolio_margin::instructions::{InstrumentTerms, TradeArgs};
+use portfolio_margin::state::{
+    MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolSlice, VolSurface, kind,
+};
+
+pub const PRICE_ONE: i64 = 1 << 32; // Price::ONE raw
+pub const DAY: i64 = 24 * 3600;
+
+pub fn price(v: f64) -> i64 {
+    (v * PRICE_ONE as f64).round() as i64
+}
+
+pub fn underlying_pda(id: u8) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::UNDERLYING, &[id]], &pm_id()).0
+}
+
+pub fn instrument_pda(underlying: &Pubkey, terms: &InstrumentTerms) -> Pubkey {
+    Pubkey::find_program_address(
+        &[
+            seeds::INSTRUMENT,
+            underlying.as_ref(),
+            &[terms.kind],
+            &terms.expiry.to_le_bytes(),
+            &terms.strike.to_le_bytes(),
+        ],
+        &pm_id(),
+    )
+    .0
+}
+
+pub fn scan_level(min_range: f64, vol_scan: f64) -> ScanLevel {
+    ScanLevel {
+        min_range: ratio(min_range),
+        vol_mult: ratio(3.0),
+        horizon: ratio(1.0 / 365.0),
+        conf_mult: ratio(1.0),
+        vol_scan: ratio(vol_scan),
+        dynamic: true,
+    }
+}
+
+pub fn sol_params() -> UnderlyingParams {
+    UnderlyingParams {
+        feed_id: SOL_FEED,
+        max_oracle_age_secs: 60,
+        max_conf_ratio: ratio(0.02),
+        maintenance: scan_level(0.08, 0.25),
+        initial: scan_level(0.12, 0.35),
+        short_option_min: ratio(0.01),
+        min_vol: ratio(0.05),
+        max_vol: ratio(3.0),
+        max_vol_age_secs: 600,
+        max_risk_age_secs: 120,
+        settle_window_secs: 300,
+    }
+}
+
+/// One slice per expiry: a gentle smile around `atm`.
+pub fn surface(expiries: &[i64], atm: f64) -> VolSurface {
+    let mut s = VolSurface { published_at: 0, n_slices: expiries.len() as u8, ..VolSurface::default() };
+    for (slice, &e) in s.slices.iter_mut().zip(expiries).take(MAX_VOL_SLICES) {
+        let pts = [(0.8, atm + 0.05), (1.0, atm), (1.2, atm + 0.02)];
+        let mut v = VolSlice { expiry: e, n_points: pts.len() as u8, ..VolSlice::default() };
+        for (i, (m, vol)) in pts.iter().enumerate().take(MAX_VOL_POINTS) {
+            v.moneyness[i] = ratio(*m);
+            v.vols[i] = ratio(*vol);
+        }
+        *slice = v;
+    }
+    s
+}
+
+pub fn call(expiry: i64, strike: f64) -> InstrumentTerms {
+    InstrumentTerms { kind: kind::CALL, expiry, strike: price(strike), lot_size: ratio(1.0) }
+}
+pub fn put(expiry: i64, strike: f64) -> InstrumentTerms {
+    InstrumentTerms { kind: kind::PUT, expiry, strike: price(strike), lot_size: ratio(1.0) }
+}
+pub fn future(expiry: i64) -> InstrumentTerms {
+    InstrumentTerms { kind: kind::FUTURE, expiry, strike: 0, lot_size: ratio(1.0) }
+}
+pub fn perp() -> InstrumentTerms {
+    InstrumentTerms { kind: kind::PERPETUAL, expiry: 0, strike: 0, lot_size: ratio(1.0) }
+}
+
+/// A trader: keypair, margin account, USDC wallet.
+pub struct Trader {
+    pub key: Keypair,
+    pub margin: Pubkey,
+    pub wallet: Pubkey,
+}
+
+/// Config, USDC collateral, the SOL underlying (id 0) with a published surface.
+pub struct Market {
+    pub env: Env,
+    pub usdc_mint: Pubkey,
+    pub usdc: Pubkey,
+    pub sol: Pubkey,
+    pub expiry: i64,
+    pub instruments: Vec<Pubkey>,
+}
+
+impl Market {
+    pub async fn new() -> Self {
+        let mut env = Env::new().await;
+        env.init_config().await.unwrap();
+        let usdc_mint = env.mint(spl_token::ID, 6).await;
+        let risk = env.risk.insecure_clone();
+        env.register(&usdc_mint, spl_token::ID, usdc_params(), &risk).await.unwrap();
+        let usdc = asset_pda(&usdc_mint);
+        let sol = underlying_pda(0);
+        let expiry = env.now + 30 * DAY;
+        let mut m = Market { env, usdc_mint, usdc, sol, expiry, instruments: vec![] };
+        m.register_underlying(0, sol_params(), &risk).await.unwrap();
+        let vol = m.env.vol.insecure_clone();
+        m.publish(surface(&[expiry], 0.6), &vol).await.unwrap();
+        m
+    }
+
+    pub async fn register_underlying(
+        &mut self,
+        id: u8,
+        params: UnderlyingParams,
+        signer: &Keypair,
+    ) -> std::result::Result<(), BanksClientError> {
+        let ix = Env::ix(
+            portfolio_margin::accounts::UnderlyingRegister {
+                config: config_pda(),
+                underlying: underlying_pda(id),
+                quote_asset: self.usdc,
+                risk_authority: signer.pubkey(),
+                payer: self.env.payer(),
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::UnderlyingRegister { id, params },
+        );
+        self.env.send(&[ix], &[signer]).await
+    }
+
+    pub async fn publish(
+        &mut self,
+        surface: VolSurface,
+        signer: &Keypair,
+    ) -> std::result::Result<(), BanksClientError> {
+        let ix = Env::ix(
+            portfolio_margin::accounts::VolSurfacePublish {
+                config: config_pda(),
+                underlying: self.sol,
+                vol_oracle_authority: signer.pubkey(),
+            },
+            portfolio_margin::instruction::VolSurfacePublish { surface },
+        );
+        self.env.send(&[ix], &[signer]).await
+    }
+
+    pub async fn list(&mut self, terms: InstrumentTerms) -> std::result::Result<Pubkey, BanksClientError> {
+        let risk = self.env.risk.insecure_clone();
+        let inst = instrument_pda(&self.sol, &terms);
+        let ix = Env::ix(
+            portfolio_margin::accounts::InstrumentCreate {
+                config: config_pda(),
+                underlying: self.sol,
+                instrument: inst,
+                risk_authority: risk.pubkey(),
+                payer: self.env.payer(),
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::InstrumentCreate { terms },
+        );
+        self.env.send(&[ix], &[&risk]).await?;
+        self.instruments.push(inst);
+        Ok(inst)
+    }
+
+    /// A SOL/USD Pyth price published now.
+    pub fn sol_price(&mut self, spot: f64) -> Pubkey {
+        let now = self.env.now;
+        self.env.pyth(SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now, true)
+    }
+
+    pub fn usdc_price(&mut self) -> Pubkey {
+        let now = self.env.now;
+        self.env.pyth(USDC_FEED, 100_000_000, 10_000, -8, now, true)
+    }
+
+    pub fn underlying_refresh_ix(&self, oracle: Pubkey) -> Instruction {
+        Env::ix(
+            portfolio_margin::accounts::UnderlyingRefresh {
+                config: config_pda(),
+                underlying: self.sol,
+                price_update: oracle,
+            },
+            portfolio_margin::instruction::UnderlyingRefresh {},
+        )
+    }
+
+    pub fn instrument_refresh_ix(&self, instrument: Pubkey) -> Instruction {
+        Env::ix(
+            portfolio_margin::accounts::InstrumentRefresh { config: config_pda(), underlying: self.sol, instrument },
+            portfolio_margin::instruction::InstrumentRefresh {},
+        )
+    }
+
+    /// The crank: a new snapshot at `spot`, then every listed live instrument, in one transaction.
+    pub async fn crank(&mut self, spot: f64) -> std::result::Result<(), BanksClientError> {
+        let oracle = self.sol_price(spot);
+        let mut ixs = vec![self.underlying_refresh_ix(oracle)];
+        for i in self.instruments.clone() {
+            let inst: portfolio_margin::state::Instrument = self.env.zero_copy(&i).await;
+            if inst.expiry == 0 || inst.expiry > self.env.now {
+                ixs.push(self.instrument_refresh_ix(i));
+            }
+        }
+        self.env.send(&ixs, &[]).await
+    }
+
+    /// Moves the cluster clock (and `env.now`) forward.
+    pub async fn warp(&mut self, secs: i64) {
+        let mut clock: Clock = self.env.ctx.banks_client.get_sysvar().await.unwrap();
+        clock.unix_timestamp += secs;
+        self.env.ctx.set_sysvar(&clock);
+        self.env.now = clock.unix_timestamp;
+    }
+
+    pub async fn trader(&mut self, usdc: u64) -> Trader {
+        self.trader_sub(Keypair::new(), 0, usdc).await
+    }
+
+    pub async fn trader_sub(&mut self, key: Keypair, sub_id: u16, usdc: u64) -> Trader {
+        self.env.fund(&key.pubkey()).await;
+        let margin = self.env.open(&key, sub_id).await.unwrap();
+        let wallet = self.env.token_account(spl_token::ID, &self.usdc_mint, &key.pubkey(), usdc).await;
+        if usdc > 0 {
+            let vault = vault_pda(&self.usdc_mint);
+            let ix = self.env.deposit_ix(margin, self.usdc_mint, vault, wallet, key.pubkey(), spl_token::ID, usdc);
+            self.env.send(&[ix], &[&key]).await.unwrap();
+        }
+        Trader { key, margin, wallet }
+    }
+
+    /// Everything a margin check may need: the assets, fresh oracles, instruments, underlying.
+    pub fn check_accounts(&mut self) -> Vec<AccountMeta> {
+        let usdc_oracle = self.usdc_price();
+        let mut v = vec![
+            AccountMeta::new_readonly(self.usdc, false),
+            AccountMeta::new_readonly(usdc_oracle, false),
+            AccountMeta::new_readonly(self.sol, false),
+        ];
+        v.extend(self.instruments.iter().map(|i| AccountMeta::new_readonly(*i, false)));
+        v
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn trade_ix(
+        &mut self,
+        instrument: Pubkey,
+        maker: &Trader,
+        taker: &Trader,
+        lots: i64,
+        px: f64,
+        nonce: u64,
+        extra: Vec<AccountMeta>,
+    ) -> Instruction {
+        let args = TradeArgs { lots, price: price(px), quote_expiry: self.env.now + 60, nonce };
+        self.trade_ix_with(
+            instrument,
+            (&maker.margin, &maker.key.pubkey()),
+            (&taker.margin, &taker.key.pubkey()),
+            args,
+            extra,
+        )
+    }
+
+    pub fn trade_ix_with(
+        &mut self,
+        instrument: Pubkey,
+        (maker_account, maker): (&Pubkey, &Pubkey),
+        (taker_account, taker): (&Pubkey, &Pubkey),
+        args: TradeArgs,
+        extra: Vec<AccountMeta>,
+    ) -> Instruction {
+        let mut ix = Env::ix(
+            portfolio_margin::accounts::Trade {
+                config: config_pda(),
+                underlying: self.sol,
+                instrument,
+                quote_asset: self.usdc,
+                maker_account: *maker_account,
+                taker_account: *taker_account,
+                maker: *maker,
+                taker: *taker,
+            },
+            portfolio_margin::instruction::Trade { args },
+        );
+        ix.accounts.extend(extra);
+        ix
+    }
+
+    /// Sends a trade signed by both sides (and `others`).
+    pub async fn trade(
+        &mut self,
+        instrument: Pubkey,
+        maker: &Trader,
+        taker: &Trader,
+        lots: i64,
+        px: f64,
+        nonce: u64,
+    ) -> std::result::Result<(), BanksClientError> {
+        let extra = self.check_accounts();
+        let ix = self.trade_ix(instrument, maker, taker, lots, px, nonce, extra);
+        let (mk, tk) = (maker.key.insecure_clone(), taker.key.insecure_clone());
+        self.env.send(&[ix], &[&mk, &tk]).await
+    }
+
+    pub fn report_ix(&mut self, margin: Pubkey) -> Instruction {
+        let mut ix = Env::ix(
+            portfolio_margin::accounts::MarginReport { config: config_pda(), margin_account: margin },
+            portfolio_margin::instruction::MarginReport {},
+        );
+        ix.accounts.extend(self.check_accounts());
+        ix
+    }
+
+    pub async fn report(&mut self, margin: Pubkey) -> portfolio_margin::instructions::MarginSummary {
+        let ix = self.report_ix(margin);
+        self.env.view(ix).await
+    }
+
+    pub fn settle_price_ix(&self, instrument: Pubkey, oracle: Pubkey) -> Instruction {
+        Env::ix(
+            portfolio_margin::accounts::SettlePriceSet {
+                config: config_pda(),
+                underlying: self.sol,
+                instrument,
+                price_update: oracle,
+            },
+            portfolio_margin::instruction::SettlePriceSet {},
+        )
+    }
+
+    pub fn settle_position_ix(&self, instrument: Pubkey, margin: Pubkey) -> Instruction {
+        Env::ix(
+            portfolio_margin::accounts::SettlePosition {
+                config: config_pda(),
+                underlying: self.sol,
+                instrument,
+                quote_asset: self.usdc,
+                margin_account: margin,
+            },
+            portfolio_margin::instruction::SettlePosition {},
+        )
+    }
+
+    /// Sum of every account's USDC balance.
+    pub async fn usdc_books(&mut self, accounts: &[Pubkey]) -> i64 {
+        let mut sum = 0;
+        for a in accounts {
+            let m = self.env.margin(a).await;
+            sum += m.balances[..m.n_balances as usize]
+                .iter()
+                .filter(|b| b.asset == self.usdc)
+                .map(|b| b.amount)
+                .sum::<i64>();
+        }
+        sum
+    }
+
+    /// vault == deposits counter, and sum of balances == deposits + cash paid by settlement.
+    pub async fn assert_conserved(&mut self, accounts: &[Pubkey]) {
+        let vault = self.env.token_balance(&vault_pda(&self.usdc_mint)).await;
+        let asset: portfolio_margin::state::CollateralAsset = self.env.anchor(&self.usdc).await;
+        assert_eq!(vault, asset.total_deposits, "vault vs deposits counter");
+        let mut net_cash = 0i64;
+        for i in self.instruments.clone() {
+            let inst: portfolio_margin::state::Instrument = self.env.zero_copy(&i).await;
+            net_cash += inst.net_cash;
+        }
+        let books = self.usdc_books(accounts).await;
+        assert_eq!(books, vault as i64 + net_cash, "books vs vault + settled cash");
+    }
+}

@@ -1,0 +1,209 @@
+//! Bilateral trades and the margin check with positions: the hedged-book capital-efficiency
+//! table, and each failure a trade guards against, with the exact error.
+mod common;
+
+use anchor_lang::solana_program::instruction::AccountMeta;
+use common::market::*;
+use common::*;
+use portfolio_margin::error::PmError;
+use portfolio_margin::instructions::TradeArgs;
+use portfolio_margin::state::pause;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+const USDC: u64 = 1_000_000;
+
+fn usd(q24: i64) -> f64 {
+    q24 as f64 / (1u64 << 24) as f64
+}
+
+#[tokio::test]
+async fn a_hedged_book_needs_far_less_initial_margin_than_its_legs() {
+    let mut m = Market::new().await;
+    let expiry = m.expiry;
+    let c = m.list(call(expiry, 150.0)).await.unwrap();
+    let p = m.list(put(expiry, 150.0)).await.unwrap();
+    let f = m.list(future(expiry)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let maker = m.trader(5_000_000 * USDC).await;
+    let owner = Keypair::new();
+    let book = m.trader_sub(owner.insecure_clone(), 0, 20_000 * USDC).await;
+    let legs = [
+        (c, 10, 10.6, "long 10 calls K=150"),
+        (p, -10, 10.0, "short 10 puts K=150"),
+        (f, -10, 150.6, "short 10 futures"),
+    ];
+    let mut nonce = 0;
+    let mut isolated = 0.0;
+    let mut rows = vec![];
+    for (i, (inst, lots, px, name)) in legs.iter().enumerate() {
+        nonce += 1;
+        m.trade(*inst, &maker, &book, *lots, *px, nonce).await.unwrap();
+        // The same leg alone, in its own margin account of the same owner.
+        let alone = m.trader_sub(owner.insecure_clone(), 1 + i as u16, 20_000 * USDC).await;
+        nonce += 1;
+        m.trade(*inst, &maker, &alone, *lots, *px, nonce).await.unwrap();
+        let r = m.report(alone.margin).await;
+        let im = usd(r.initial - r.initial_haircut_extra);
+        isolated += im;
+        rows.push((name.to_string(), usd(r.maintenance), im));
+    }
+    let r = m.report(book.margin).await;
+    // Initial margin of the positions: the report's initial margin less the collateral's
+    // initial-haircut term (each account holds the same 20,000 USDC, haircut 3% vs 2%).
+    let (together_mm, together) = (usd(r.maintenance), usd(r.initial - r.initial_haircut_extra));
+    println!("| position (SOL at 150, 30 days, vol 60%) | maintenance (USD) | initial (USD) |");
+    println!("|---|---:|---:|");
+    for (name, mm, im) in &rows {
+        println!("| {name} | {mm:.2} | {im:.2} |");
+    }
+    let sum_mm: f64 = rows.iter().map(|r| r.1).sum();
+    println!("| sum of the legs margined one by one | {sum_mm:.2} | {isolated:.2} |");
+    println!("| the three legs in one margin account | {together_mm:.2} | {together:.2} |");
+    println!("| initial margin saved | | {:.1}% |", 100.0 * (1.0 - together / isolated));
+    assert!(together <= 0.3 * isolated, "portfolio {together} vs isolated {isolated}");
+    assert_eq!(r.groups.len(), 1);
+    // Net delta of a synthetic long hedged with a short future is close to zero (Q48 units).
+    let delta = r.groups[0].delta as f64 / (1u64 << 48) as f64;
+    assert!(delta.abs() < 0.5, "net delta {delta}");
+}
+
+async fn one_call_market() -> (Market, anchor_lang::prelude::Pubkey, Trader, Trader) {
+    let mut m = Market::new().await;
+    let expiry = m.expiry;
+    let c = m.list(call(expiry, 150.0)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let taker = m.trader(10_000 * USDC).await;
+    (m, c, maker, taker)
+}
+
+#[tokio::test]
+async fn a_trade_moves_position_and_premium_exactly() {
+    let (mut m, c, maker, taker) = one_call_market().await;
+    m.trade(c, &maker, &taker, 5, 10.5, 1).await.unwrap();
+    let (mk, tk) = (m.env.margin(&maker.margin).await, m.env.margin(&taker.margin).await);
+    assert_eq!((tk.positions[0].instrument, tk.positions[0].lots), (c, 5));
+    assert_eq!(mk.positions[0].lots, -5);
+    assert_eq!(tk.balances[0].amount, (10_000 - 52) * USDC as i64 - 500_000);
+    assert_eq!(mk.balances[0].amount, (1_000_000 + 52) * USDC as i64 + 500_000);
+    assert_eq!(mk.last_nonce, 1);
+    let inst: portfolio_margin::state::Instrument = m.env.zero_copy(&c).await;
+    assert_eq!(inst.open_interest, 5);
+    // Closing it frees both slots.
+    m.trade(c, &maker, &taker, -5, 10.5, 2).await.unwrap();
+    assert_eq!(m.env.margin(&taker.margin).await.n_positions, 0);
+    assert_eq!(m.env.margin(&maker.margin).await.n_positions, 0);
+    let inst: portfolio_margin::state::Instrument = m.env.zero_copy(&c).await;
+    assert_eq!(inst.open_interest, 0);
+    m.assert_conserved(&[maker.margin, taker.margin]).await;
+}
+
+#[tokio::test]
+async fn trades_are_refused_with_the_exact_reason() {
+    let (mut m, c, maker, taker) = one_call_market().await;
+    let now = m.env.now;
+    let send = |m: &mut Market, args: TradeArgs, signers: Vec<Keypair>| {
+        let extra = m.check_accounts();
+        let ix = m.trade_ix_with(
+            c,
+            (&maker.margin, &signers[0].pubkey()),
+            (&taker.margin, &signers[1].pubkey()),
+            args,
+            extra,
+        );
+        (ix, signers)
+    };
+    let args = |lots: i64, nonce: u64| TradeArgs { lots, price: price(10.5), quote_expiry: now + 60, nonce };
+    let both = || vec![maker.key.insecure_clone(), taker.key.insecure_clone()];
+    let code = |r: std::result::Result<(), solana_program_test::BanksClientError>| custom_code(&r.unwrap_err());
+
+    // Expired quote.
+    let (ix, s) = send(&mut m, TradeArgs { quote_expiry: now - 1, ..args(1, 1) }, both());
+    assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::QuoteExpired)));
+    // A stranger signing for the taker.
+    let stranger = Keypair::new();
+    let (ix, s) = send(&mut m, args(1, 1), vec![maker.key.insecure_clone(), stranger.insecure_clone()]);
+    assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::NotOwnerOrDelegate)));
+    // A missing maker signature (the account meta is not a signer).
+    let (mut ix, s) = send(&mut m, args(1, 1), both());
+    ix.accounts[6].is_signer = false;
+    assert_eq!(code(m.env.send(&[ix], &[&s[1]]).await), Some(3010)); // Anchor: AccountNotSigner
+    // Lots out of range.
+    for lots in [0, 1 << 24] {
+        let (ix, s) = send(&mut m, args(lots, 1), both());
+        assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::LotsOutOfRange)));
+    }
+    // Not enough collateral for the taker's short calls.
+    let (ix, s) = send(&mut m, args(-2000, 1), both());
+    assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::InitialMarginViolated)));
+    // Missing accounts for the margin check.
+    let ix = m.trade_ix(c, &maker, &taker, 1, 10.5, 1, vec![]);
+    let (mk, tk) = (maker.key.insecure_clone(), taker.key.insecure_clone());
+    assert_eq!(code(m.env.send(&[ix], &[&mk, &tk]).await), Some(pm_code(PmError::AccountsMismatch)));
+    // Self trade.
+    let extra = m.check_accounts();
+    let ix = m.trade_ix_with(c, (&maker.margin, &mk.pubkey()), (&maker.margin, &mk.pubkey()), args(1, 1), extra);
+    assert_eq!(code(m.env.send(&[ix], &[&mk]).await), Some(pm_code(PmError::SelfTrade)));
+
+    // The first good trade; then its quote cannot be replayed, nor an older one used.
+    m.trade(c, &maker, &taker, 1, 10.5, 5).await.unwrap();
+    for nonce in [5, 4] {
+        let (ix, s) = send(&mut m, args(1, nonce), both());
+        assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::NonceReplayed)));
+    }
+    // A delegate trades for the taker.
+    let delegate = Keypair::new();
+    let ix = Env::ix(
+        portfolio_margin::accounts::AccountSetDelegate { margin_account: taker.margin, owner: taker.key.pubkey() },
+        portfolio_margin::instruction::AccountSetDelegate { delegate: delegate.pubkey() },
+    );
+    m.env.send(&[ix], &[&taker.key]).await.unwrap();
+    let (ix, s) = send(&mut m, args(1, 6), vec![maker.key.insecure_clone(), delegate.insecure_clone()]);
+    m.env.send(&[ix], &[&s[0], &s[1]]).await.unwrap();
+    assert_eq!(m.env.margin(&taker.margin).await.positions[0].lots, 2);
+
+    // Paused.
+    let admin = m.env.admin.insecure_clone();
+    let set_pause = |bits: u8| {
+        Env::ix(
+            portfolio_margin::accounts::ConfigSetPause { config: config_pda(), admin: admin.pubkey() },
+            portfolio_margin::instruction::ConfigSetPause { paused: bits },
+        )
+    };
+    m.env.send(&[set_pause(pause::TRADE)], &[&admin]).await.unwrap();
+    let (ix, s) = send(&mut m, args(1, 7), both());
+    assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::Paused)));
+    m.env.send(&[set_pause(0)], &[&admin]).await.unwrap();
+
+    // A stale risk cache.
+    m.warp(121).await;
+    let fresh_quote = TradeArgs { quote_expiry: m.env.now + 60, ..args(1, 7) };
+    let (ix, s) = send(&mut m, fresh_quote, both());
+    assert_eq!(code(m.env.send(&[ix], &[&s[0], &s[1]]).await), Some(pm_code(PmError::RiskStale)));
+}
+
+#[tokio::test]
+async fn a_stale_collateral_oracle_blocks_new_risk_but_not_reducing_it() {
+    let (mut m, c, maker, taker) = one_call_market().await;
+    m.trade(c, &maker, &taker, 4, 10.5, 1).await.unwrap();
+    let now = m.env.now;
+    let stale = m.env.pyth(USDC_FEED, 100_000_000, 10_000, -8, now - 3600, true);
+    let accounts = |m: &Market| {
+        vec![
+            AccountMeta::new_readonly(m.usdc, false),
+            AccountMeta::new_readonly(stale, false),
+            AccountMeta::new_readonly(m.sol, false),
+            AccountMeta::new_readonly(c, false),
+        ]
+    };
+    let (mk, tk) = (maker.key.insecure_clone(), taker.key.insecure_clone());
+    // More risk for both: refused with the oracle's own error.
+    let ix = m.trade_ix(c, &maker, &taker, 1, 10.5, 2, accounts(&m));
+    let e = m.env.send(&[ix], &[&mk, &tk]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::OracleStale)));
+    // Closing lowers both sides' maintenance margin: allowed.
+    let ix = m.trade_ix(c, &maker, &taker, -4, 10.5, 3, accounts(&m));
+    m.env.send(&[ix], &[&mk, &tk]).await.unwrap();
+    assert_eq!(m.env.margin(&taker.margin).await.n_positions, 0);
+}
