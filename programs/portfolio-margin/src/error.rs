@@ -37,7 +37,7 @@ pub enum PmError {
     OracleNonPositive,
     #[msg("oracle confidence interval is wider than the asset's max ratio")]
     OracleConfidenceTooWide,
-    #[msg("an oracle account is missing for a balance (pass one per balance, in order)")]
+    #[msg("no Pyth price account for a balance's feed was passed (pass one per collateral asset)")]
     OracleMissing,
     #[msg("arithmetic overflow")]
     Overflow,
