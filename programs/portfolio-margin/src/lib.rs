@@ -85,7 +85,7 @@ pub mod portfolio_margin {
     }
 
     pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
-        trade::trade::handler(ctx, args)
+        trading::trade::handler(ctx, args)
     }
 
     pub fn settle_price_set(ctx: Context<SettlePriceSet>) -> Result<()> {

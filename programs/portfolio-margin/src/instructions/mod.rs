@@ -5,7 +5,7 @@ pub mod market;
 pub mod registry;
 pub mod report;
 pub mod settle;
-pub mod trade;
+pub mod trading;
 
 // Globs: Anchor's #[program] needs each module's generated client items; every module has a
 // `handler`, called by its path, so the ambiguous name is never used through the glob.
@@ -27,4 +27,4 @@ pub use report::margin_report::*;
 #[allow(ambiguous_glob_reexports)]
 pub use settle::{settle_position::*, settle_price_set::*};
 #[allow(ambiguous_glob_reexports)]
-pub use trade::trade::*;
+pub use trading::trade::*;
