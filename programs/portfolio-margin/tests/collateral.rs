@@ -168,8 +168,11 @@ async fn withdrawals_need_the_owner_and_a_valid_oracle() {
         let e = env.send(&[ix], &[&owner]).await.unwrap_err();
         assert_eq!(custom_code(&e), Some(pm_code(want)), "{want:?}");
     }
-    // Missing oracle accounts.
-    let ix = env.withdraw_ix(margin, usdc.mint, wallet, owner.pubkey(), spl_token::ID, 1, &[]);
+    // Missing accounts: no asset at all, then the asset without a price.
+    let mut ix = env.withdraw_ix(margin, usdc.mint, wallet, owner.pubkey(), spl_token::ID, 1, &[]);
+    let e = env.send(std::slice::from_ref(&ix), &[&owner]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::AccountsMismatch)));
+    ix.accounts.push(anchor_lang::solana_program::instruction::AccountMeta::new_readonly(usdc.asset, false));
     let e = env.send(&[ix], &[&owner]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::OracleMissing)));
     // Nothing moved.
