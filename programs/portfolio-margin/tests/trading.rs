@@ -207,3 +207,49 @@ async fn a_stale_collateral_oracle_blocks_new_risk_but_not_reducing_it() {
     m.env.send(&[ix], &[&mk, &tk]).await.unwrap();
     assert_eq!(m.env.margin(&taker.margin).await.n_positions, 0);
 }
+
+#[tokio::test]
+async fn capacity_and_overflow_are_errors_not_wrong_numbers() {
+    let mut m = Market::new().await;
+    let n = portfolio_margin::state::MAX_POSITIONS + 1;
+    let mut futs = vec![];
+    for d in 1..=n as i64 {
+        futs.push(m.list(future(m.env.now + d * DAY)).await.unwrap());
+    }
+    // One snapshot, then every instrument at its epoch, in several transactions.
+    let oracle = m.sol_price(150.0);
+    m.env.send(&[m.underlying_refresh_ix(oracle)], &[]).await.unwrap();
+    for chunk in futs.chunks(8) {
+        let ixs: Vec<_> = chunk.iter().map(|f| m.instrument_refresh_ix(*f)).collect();
+        m.env.send(&ixs, &[]).await.unwrap();
+    }
+    let maker = m.trader(1_000_000 * USDC).await;
+    let taker = m.trader(1_000_000 * USDC).await;
+    // A price whose cash does not fit 64 bits.
+    let now = m.env.now;
+    let extra = m.check_accounts();
+    let args = TradeArgs { lots: 1_000_000, price: i64::MAX, quote_expiry: now + 60, nonce: 1 };
+    let ix = m.trade_ix_with(
+        futs[0],
+        (&maker.margin, &maker.key.pubkey()),
+        (&taker.margin, &taker.key.pubkey()),
+        args,
+        extra,
+    );
+    let (mk, tk) = (maker.key.insecure_clone(), taker.key.insecure_clone());
+    let e = m.env.send(&[ix], &[&mk, &tk]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::Overflow)));
+
+    for (i, f) in futs.iter().enumerate() {
+        let r = m.trade(*f, &maker, &taker, 1, 150.0, 1 + i as u64).await;
+        if i < n - 1 {
+            r.unwrap();
+        } else {
+            assert_eq!(custom_code(&r.unwrap_err()), Some(pm_code(PmError::PositionCapacityExceeded)));
+        }
+    }
+    assert_eq!(m.env.margin(&taker.margin).await.n_positions as usize, n - 1);
+    // The full account still reports (all 32 positions from the cache).
+    let r = m.report(taker.margin).await;
+    assert!(r.maintenance > 0 && r.equity > r.initial);
+}
