@@ -3,6 +3,7 @@
 mod common;
 
 use anchor_lang::solana_program::instruction::AccountMeta;
+use anchor_spl::token::spl_token;
 use common::market::*;
 use common::*;
 use portfolio_margin::error::PmError;
@@ -252,4 +253,72 @@ async fn capacity_and_overflow_are_errors_not_wrong_numbers() {
     // The full account still reports (all 32 positions from the cache).
     let r = m.report(taker.margin).await;
     assert!(r.maintenance > 0 && r.equity > r.initial);
+}
+
+#[tokio::test]
+async fn mapped_collateral_joins_its_underlyings_scenarios() {
+    let mut m = Market::new().await;
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    // wSOL-like collateral mapped to underlying 0: it must name an existing underlying.
+    let mint = m.env.mint(spl_token::ID, 9).await;
+    let params = portfolio_margin::state::CollateralParams { feed_id: SOL_FEED, group: 0, ..usdc_params() };
+    let risk = m.env.risk.insecure_clone();
+    let mut ix = Env::ix(
+        portfolio_margin::accounts::CollateralRegister {
+            config: config_pda(),
+            asset: asset_pda(&mint),
+            mint,
+            vault: vault_pda(&mint),
+            vault_authority: vault_authority(),
+            risk_authority: risk.pubkey(),
+            payer: m.env.payer(),
+            token_program: spl_token::ID,
+            system_program: anchor_lang::system_program::ID,
+        },
+        portfolio_margin::instruction::CollateralRegister { params },
+    );
+    let e = m.env.send(std::slice::from_ref(&ix), &[&risk]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::AccountsMismatch)));
+    ix.accounts.push(AccountMeta::new_readonly(m.sol, false));
+    m.env.send(&[ix], &[&risk]).await.unwrap();
+
+    let maker = m.trader(1_000_000 * USDC).await;
+    let hedger = m.trader(0).await;
+    let wallet = m.env.token_account(spl_token::ID, &mint, &hedger.key.pubkey(), 10_000_000_000).await;
+    let ix = m.env.deposit_ix(
+        hedger.margin,
+        mint,
+        vault_pda(&mint),
+        wallet,
+        hedger.key.pubkey(),
+        spl_token::ID,
+        10_000_000_000,
+    );
+    let hk = hedger.key.insecure_clone();
+    m.env.send(&[ix], &[&hk]).await.unwrap();
+    let sol_oracle = m.sol_price(150.0);
+    let with_sol = |m: &mut Market, margin| {
+        let mut ix = m.report_ix(margin);
+        ix.accounts
+            .extend([AccountMeta::new_readonly(asset_pda(&mint), false), AccountMeta::new_readonly(sol_oracle, false)]);
+        ix
+    };
+    let ix = with_sol(&mut m, hedger.margin);
+    let alone: portfolio_margin::instructions::MarginSummary = m.env.view(ix).await;
+    let delta = |r: &portfolio_margin::instructions::MarginSummary| r.groups[0].delta as f64 / (1u64 << 48) as f64;
+    assert_eq!(alone.groups.len(), 1, "the mapped balance forms the underlying's group");
+    assert!((delta(&alone) - 10.0).abs() < 0.01, "10 SOL of delta, got {}", delta(&alone));
+    assert!(alone.maintenance > 0, "a SOL balance has price risk in its group");
+
+    // Selling 10 futures against it hedges the balance: delta ~ 0, far less maintenance.
+    let mut extra = m.check_accounts();
+    extra.extend([AccountMeta::new_readonly(asset_pda(&mint), false), AccountMeta::new_readonly(sol_oracle, false)]);
+    let ix = m.trade_ix(f, &maker, &hedger, -10, 150.6, 1, extra);
+    let mk = maker.key.insecure_clone();
+    m.env.send(&[ix], &[&mk, &hk]).await.unwrap();
+    let ix = with_sol(&mut m, hedger.margin);
+    let hedged: portfolio_margin::instructions::MarginSummary = m.env.view(ix).await;
+    assert!(delta(&hedged).abs() < 0.1, "hedged delta {}", delta(&hedged));
+    assert!(hedged.maintenance * 5 < alone.maintenance, "{} vs {}", hedged.maintenance, alone.maintenance);
 }
