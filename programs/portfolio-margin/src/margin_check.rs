@@ -28,13 +28,19 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// The report, if every balance was valued (else the first oracle error).
+    pub fn require_complete(self) -> Result<MarginReport> {
+        match self.missing {
+            Some(e) => Err(e),
+            None => Ok(self.report),
+        }
+    }
+
     /// equity >= initial margin, with every balance valued.
     pub fn require_initial(self) -> Result<MarginReport> {
-        if let Some(e) = self.missing {
-            return Err(e);
-        }
-        require!(self.report.equity >= self.report.initial, PmError::InitialMarginViolated);
-        Ok(self.report)
+        let report = self.require_complete()?;
+        require!(report.equity >= report.initial, PmError::InitialMarginViolated);
+        Ok(report)
     }
 }
 

@@ -46,16 +46,10 @@ async fn instruments_are_listed_once_by_the_risk_authority() {
     let inst: Instrument = m.env.zero_copy(&c).await;
     assert_eq!((inst.underlying, inst.expiry, inst.strike), (m.sol, expiry, price(150.0)));
     assert!(m.list(call(expiry, 150.0)).await.is_err(), "same terms, same address");
-    for bad in [call(m.env.now - 1, 150.0), call(expiry, 0.0), InstrumentTermsExt::perp_with_expiry(expiry)] {
+    let perp_with_expiry = portfolio_margin::instructions::InstrumentTerms { expiry, ..perp() };
+    for bad in [call(m.env.now - 1, 150.0), call(expiry, 0.0), perp_with_expiry] {
         let e = m.list(bad).await.unwrap_err();
         assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidParameter)));
-    }
-}
-
-struct InstrumentTermsExt;
-impl InstrumentTermsExt {
-    fn perp_with_expiry(expiry: i64) -> portfolio_margin::instructions::InstrumentTerms {
-        portfolio_margin::instructions::InstrumentTerms { expiry, ..perp() }
     }
 }
 
@@ -63,9 +57,7 @@ impl InstrumentTermsExt {
 async fn the_crank_prices_every_kind_and_refuses_stale_inputs() {
     let mut m = Market::new().await;
     let expiry = m.expiry;
-    let c = m.list(call(expiry, 150.0)).await.unwrap();
-    let p = m.list(put(expiry, 150.0)).await.unwrap();
-    let f = m.list(future(expiry)).await.unwrap();
+    let [c, p, f] = m.list_hedge_set(150.0).await;
     let q = m.list(perp()).await.unwrap();
 
     // Before any snapshot, instruments cannot be refreshed.

@@ -14,9 +14,7 @@ const USDC: i64 = 1_000_000;
 async fn expiry_pays_intrinsic_value_and_frees_the_slots() {
     let mut m = Market::new().await;
     let expiry = m.expiry;
-    let c = m.list(call(expiry, 150.0)).await.unwrap();
-    let p = m.list(put(expiry, 150.0)).await.unwrap();
-    let f = m.list(future(expiry)).await.unwrap();
+    let [c, p, f] = m.list_hedge_set(150.0).await;
     m.crank(150.0).await.unwrap();
     let a = m.trader(1_000_000 * USDC as u64).await;
     let b = m.trader(1_000_000 * USDC as u64).await;
@@ -73,6 +71,13 @@ async fn expiry_pays_intrinsic_value_and_frees_the_slots() {
     m.assert_conserved(&accounts).await;
 }
 
+/// Settles `acc`'s position in `inst`; an account without one is the only acceptable refusal.
+async fn settle_if_held(m: &mut Market, inst: anchor_lang::prelude::Pubkey, acc: anchor_lang::prelude::Pubkey) {
+    if let Err(e) = m.env.send(&[m.settle_position_ix(inst, acc)], &[]).await {
+        assert_eq!(custom_code(&e), Some(pm_code(PmError::NoPosition)), "settling {inst} for {acc}");
+    }
+}
+
 /// A tiny deterministic generator (no dependency needed for a test's dice).
 struct Dice(u64);
 impl Dice {
@@ -113,7 +118,7 @@ async fn books_always_match_the_vault_under_random_trading_and_settlement() {
                 // P&L of a linear instrument into cash, for a random account.
                 let i = insts[2 + dice.next(2) as usize];
                 let acc = accounts[dice.next(3) as usize];
-                let _ = m.env.send(&[m.settle_position_ix(i, acc)], &[]).await; // NoPosition is fine
+                settle_if_held(&mut m, i, acc).await;
             }
             _ => {
                 let (x, y) = (dice.next(3) as usize, 1 + dice.next(2) as usize);
@@ -141,7 +146,7 @@ async fn books_always_match_the_vault_under_random_trading_and_settlement() {
     }
     for i in insts {
         for acc in &accounts {
-            let _ = m.env.send(&[m.settle_position_ix(i, *acc)], &[]).await;
+            settle_if_held(&mut m, i, *acc).await;
         }
     }
     m.assert_conserved(&accounts).await;

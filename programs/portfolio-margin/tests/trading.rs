@@ -21,10 +21,7 @@ fn usd(q24: i64) -> f64 {
 #[tokio::test]
 async fn a_hedged_book_needs_far_less_initial_margin_than_its_legs() {
     let mut m = Market::new().await;
-    let expiry = m.expiry;
-    let c = m.list(call(expiry, 150.0)).await.unwrap();
-    let p = m.list(put(expiry, 150.0)).await.unwrap();
-    let f = m.list(future(expiry)).await.unwrap();
+    let [c, p, f] = m.list_hedge_set(150.0).await;
     m.crank(150.0).await.unwrap();
     let maker = m.trader(5_000_000 * USDC).await;
     let owner = Keypair::new();

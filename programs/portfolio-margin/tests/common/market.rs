@@ -176,6 +176,16 @@ impl Market {
         Ok(inst)
     }
 
+    /// The hedge set at the market's expiry: a call and a put at `strike`, and a future.
+    pub async fn list_hedge_set(&mut self, strike: f64) -> [Pubkey; 3] {
+        let e = self.expiry;
+        [
+            self.list(call(e, strike)).await.unwrap(),
+            self.list(put(e, strike)).await.unwrap(),
+            self.list(future(e)).await.unwrap(),
+        ]
+    }
+
     /// A SOL/USD Pyth price published now.
     pub fn sol_price(&mut self, spot: f64) -> Pubkey {
         let now = self.env.now;
@@ -300,7 +310,7 @@ impl Market {
         ix
     }
 
-    /// Sends a trade signed by both sides (and `others`).
+    /// Sends a trade signed by both sides, with every account a margin check may need.
     pub async fn trade(
         &mut self,
         instrument: Pubkey,

@@ -43,13 +43,9 @@ pub struct MarginReport<'info> {
 
 pub fn handler<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {
     let acc = ctx.accounts.margin_account.load()?;
-    let checked =
-        margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?;
     // A report with a balance left out would misstate equity: refuse with the oracle's error.
-    if let Some(e) = checked.missing {
-        return Err(e);
-    }
-    let r = checked.report;
+    let r = margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?
+        .require_complete()?;
     let groups = r
         .groups()
         .iter()
