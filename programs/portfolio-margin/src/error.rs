@@ -97,6 +97,16 @@ pub enum PmError {
     NoPosition,
     #[msg("positions and mapped collateral span more than 4 underlyings")]
     TooManyUnderlyings,
+    #[msg("account is not liquidatable: equity >= maintenance margin")]
+    NotLiquidatable,
+    #[msg("liquidation would leave the account's equity minus maintenance margin lower")]
+    LiquidationWorsens,
+    #[msg("liquidation request is empty, names a position or balance the account lacks, or more than it holds")]
+    InvalidLiquidationRequest,
+    #[msg("an account cannot liquidate itself, and the insurance fund cannot liquidate")]
+    SelfLiquidation,
+    #[msg("account is not bankrupt: it holds positions or collateral, or its quote balance is not negative")]
+    NotBankrupt,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -54,6 +54,8 @@ pub struct Withdrawn {
     pub balance: i64,
     pub equity: i64,
     pub initial: i64,
+    /// Token units paid out: `amount`, less the share of an outstanding socialized loss.
+    pub paid: u64,
 }
 
 #[event]
@@ -141,4 +143,86 @@ pub struct PositionSettled {
     pub amount: i64,
     /// True when the position expired (slot freed); false for a P&L settlement.
     pub expired: bool,
+}
+
+#[event]
+pub struct LiquidationParamsSet {
+    pub params: crate::state::LiquidationParams,
+}
+
+#[event]
+pub struct InsuranceFundOpened {
+    pub account: Pubkey,
+}
+
+/// An account was first seen liquidatable (the auction clock starts) or seen healthy again.
+#[event]
+pub struct LiquidationFlagged {
+    pub account: Pubkey,
+    /// 0 when cleared.
+    pub liquidatable_since: i64,
+    /// Money raw (Q24).
+    pub equity: i64,
+    pub maintenance: i64,
+}
+
+#[event]
+pub struct PositionLiquidated {
+    pub liquidatee: Pubkey,
+    pub liquidator: Pubkey,
+    pub instrument: Pubkey,
+    /// Lots moved, signed as the liquidatee held them.
+    pub lots: i64,
+    /// Quote native units the position was worth at mark (what the taker paid or committed).
+    pub value: i64,
+}
+
+#[event]
+pub struct CollateralLiquidated {
+    pub liquidatee: Pubkey,
+    pub liquidator: Pubkey,
+    pub asset: Pubkey,
+    /// Native units of `asset` moved.
+    pub amount: u64,
+    /// Quote native units paid for them at the oracle price.
+    pub paid: i64,
+}
+
+#[event]
+pub struct Liquidated {
+    pub liquidatee: Pubkey,
+    pub liquidator: Pubkey,
+    /// Auction discount applied (Ratio raw) and seconds since the account was flagged.
+    pub discount: i64,
+    pub elapsed_secs: i64,
+    /// Share of the request taken (Ratio raw; < 1 when the target was reached with less).
+    pub fraction: i64,
+    /// Quote native units the liquidatee paid as discount, and the insurance fund's part.
+    pub fee: i64,
+    pub insurance_fee: i64,
+    /// Money raw (Q24).
+    pub equity_before: i64,
+    pub maintenance_before: i64,
+    pub equity_after: i64,
+    pub maintenance_after: i64,
+}
+
+/// Loss waterfall, step 2: the insurance fund covered (part of) a bankrupt account's debt.
+#[event]
+pub struct InsuranceCovered {
+    pub account: Pubkey,
+    /// Quote native units.
+    pub amount: i64,
+    pub insurance_left: i64,
+}
+
+/// Loss waterfall, step 3: what the insurance fund could not cover, socialized.
+#[event]
+pub struct LossSocialized {
+    pub account: Pubkey,
+    pub asset: Pubkey,
+    /// Quote native units written off this account.
+    pub amount: u64,
+    /// The asset's outstanding socialized loss afterwards.
+    pub outstanding: u64,
 }

@@ -9,12 +9,15 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod margin_check;
+pub mod liquidation;
 pub mod oracle;
+pub mod positions;
 pub mod state;
 pub mod units;
 
 use instructions::*;
-use state::{CollateralParams, UnderlyingParams, VolSurface};
+use liquidation::LiquidateArgs;
+use state::{CollateralParams, LiquidationParams, UnderlyingParams, VolSurface};
 
 declare_id!("FEPTriadt2CZneb8PsXkev4QaV4mf1pTuvZ75VmvAZLt");
 
@@ -24,6 +27,14 @@ pub mod portfolio_margin {
 
     pub fn config_init(ctx: Context<ConfigInit>, args: ConfigInitArgs) -> Result<()> {
         admin::config_init::handler(ctx, args)
+    }
+
+    pub fn config_set_liquidation(ctx: Context<ConfigSetLiquidation>, params: LiquidationParams) -> Result<()> {
+        admin::config_set_liquidation::handler(ctx, params)
+    }
+
+    pub fn insurance_init(ctx: Context<InsuranceInit>) -> Result<()> {
+        admin::insurance_init::handler(ctx)
     }
 
     pub fn config_set_pause(ctx: Context<ConfigSetPause>, paused: u8) -> Result<()> {
@@ -98,5 +109,21 @@ pub mod portfolio_margin {
 
     pub fn margin_report<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {
         report::margin_report::handler(ctx)
+    }
+
+    pub fn liquidation_flag<'info>(ctx: Context<'info, LiquidationFlag<'info>>) -> Result<()> {
+        instructions::liquidation::liquidation_flag::handler(ctx)
+    }
+
+    pub fn liquidation_plan<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result<LiquidationPlan> {
+        instructions::liquidation::liquidation_plan::handler(ctx)
+    }
+
+    pub fn liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs) -> Result<()> {
+        instructions::liquidation::liquidate::handler(ctx, args)
+    }
+
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+        instructions::liquidation::resolve_bankruptcy::handler(ctx)
     }
 }

@@ -127,7 +127,8 @@ pub fn report<'info>(
         };
         match reading {
             Ok(band) => {
-                let mut c = asset.to_kernel(b.amount, band.price, band.conf);
+                // After a socialized loss, a positive balance is worth its backed share.
+                let mut c = asset.to_kernel(asset.backed(b.amount)?, band.price, band.conf);
                 c.group = group;
                 cols[i] = Some(c);
             }

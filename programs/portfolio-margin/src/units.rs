@@ -19,6 +19,12 @@ pub fn native_to_money(native: i64, decimals: u8, round: Round) -> Result<Money>
     collateral::quote_value(native, decimals, Price::ONE, round).map_err(kernel_err)
 }
 
+/// Money (Q24) as native quote units (the quote token counts at 1), rounded `round`.
+pub fn money_to_native(value: Money, decimals: u8, round: Round) -> Result<i64> {
+    let v: Price = value.rescale(round).map_err(kernel_err)?;
+    collateral::native_units(v, decimals, round).map_err(kernel_err)
+}
+
 /// Native quote units per lot of a value per unit of underlying (`price`, Q32) with lots of
 /// `lot_size` units, rounded `round`. One integer per lot: every account trading or settling
 /// the same lots at the same price moves the same cash.
@@ -52,5 +58,11 @@ mod tests {
         assert!(native_per_lot(px, lot, 17, Round::Down).is_err());
         assert!(cash(i64::MAX, 2).is_err());
         assert_eq!(years_until(100, 200).unwrap(), Ratio::ZERO);
+        // 1/3 of a micro-USDC as Money: 0 down, 1 up; whole amounts exact.
+        let m = Money::from_ratio(1, 3_000_000, Round::Down).unwrap();
+        assert_eq!(money_to_native(m, 6, Round::Down).unwrap(), 0);
+        assert_eq!(money_to_native(m, 6, Round::Up).unwrap(), 1);
+        let m = Money::from_f64(2.5).unwrap();
+        assert_eq!(money_to_native(m, 6, Round::Up).unwrap(), 2_500_000);
     }
 }

@@ -1,6 +1,7 @@
 pub mod account;
 pub mod admin;
 pub mod collateral;
+pub mod liquidation;
 pub mod market;
 pub mod registry;
 pub mod report;
@@ -12,9 +13,11 @@ pub mod trading;
 #[allow(ambiguous_glob_reexports)]
 pub use account::{account_open::*, account_set_delegate::*};
 #[allow(ambiguous_glob_reexports)]
-pub use admin::{config_init::*, config_set_pause::*};
+pub use admin::{config_init::*, config_set_liquidation::*, config_set_pause::*, insurance_init::*};
 #[allow(ambiguous_glob_reexports)]
 pub use collateral::{deposit::*, withdraw::*};
+#[allow(ambiguous_glob_reexports)]
+pub use liquidation::{liquidate::*, liquidation_flag::*, liquidation_plan::*, resolve_bankruptcy::*};
 #[allow(ambiguous_glob_reexports)]
 pub use market::{
     instrument_create::*, instrument_refresh::*, underlying_refresh::*, underlying_register::*, underlying_update::*,

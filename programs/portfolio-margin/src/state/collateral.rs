@@ -27,7 +27,11 @@ pub struct CollateralAsset {
     pub params: CollateralParams,
     /// Sum of all accounts' balances of this asset (== vault balance): native units.
     pub total_deposits: u64,
-    pub reserved: [u8; 64],
+    /// Uncovered bankruptcy losses not yet borne (native units): the books exceed the vault by
+    /// this much. Every positive balance counts at V / (V + D) of its amount (V =
+    /// total_deposits, D = this) and withdrawals pay that share, until D is worked off.
+    pub socialized_loss: u64,
+    pub reserved: [u8; 56],
 }
 
 /// The risk parameters of an asset as the risk authority sets them.
@@ -89,6 +93,17 @@ impl CollateralParams {
 
 impl CollateralAsset {
     pub const VERSION: u8 = 1;
+
+    /// The part of a positive balance the vault backs after socialized losses (rounded down:
+    /// against the account); negative balances (debts) count in full.
+    pub fn backed(&self, amount: i64) -> Result<i64> {
+        if amount <= 0 || self.socialized_loss == 0 {
+            return Ok(amount);
+        }
+        let (v, d) = (self.total_deposits as u128, self.socialized_loss as u128);
+        let backed = (amount as u128) * v / (v + d);
+        i64::try_from(backed).map_err(|_| crate::error::PmError::Overflow.into())
+    }
 
     /// The kernel's view of a balance of this asset at an oracle reading.
     pub fn to_kernel(&self, amount: i64, price: Price, conf: Price) -> risk_kernel::collateral::Collateral {

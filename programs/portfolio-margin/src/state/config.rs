@@ -29,7 +29,24 @@ pub struct Config {
     pub rate: i64,
     /// Weight of the extreme scenarios (Ratio raw).
     pub extreme_weight: i64,
-    pub reserved: [u8; 64],
+    /// Set by the risk authority (`config_set_liquidation`); all zero until then.
+    pub liquidation: LiquidationParams,
+    pub reserved: [u8; 24],
+}
+
+/// Liquidation terms (Ratio raw, Q16.48, unless named otherwise).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiquidationParams {
+    /// Dutch auction: the discount when an account is first seen liquidatable...
+    pub start_discount: i64,
+    /// ...growing linearly to this cap...
+    pub max_discount: i64,
+    /// ...over this many seconds.
+    pub ramp_secs: i64,
+    /// Target: a liquidation stops at equity >= maintenance x (1 + target_buffer).
+    pub target_buffer: i64,
+    /// Share of each discount paid to the insurance fund (the rest to the liquidator).
+    pub insurance_share: i64,
 }
 
 impl Config {

@@ -51,7 +51,10 @@ pub struct MarginAccount {
     /// Highest maker-quote nonce this account has traded (a quote is good once; a higher
     /// nonce invalidates every lower one still outstanding).
     pub last_nonce: u64,
-    pub reserved: [u8; 248],
+    /// Unix seconds when a liquidation check first found equity < maintenance (0 = not
+    /// flagged): the Dutch auction's clock. Cleared when a check finds the account healthy.
+    pub liquidatable_since: i64,
+    pub reserved: [u8; 240],
 }
 
 const _: () =

@@ -1,5 +1,7 @@
 pub mod config_init;
+pub mod config_set_liquidation;
 pub mod config_set_pause;
+pub mod insurance_init;
 
 use crate::error::PmError;
 use anchor_lang::prelude::*;

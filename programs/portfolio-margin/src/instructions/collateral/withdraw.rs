@@ -7,7 +7,8 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, Tran
 
 /// Withdraws to any token account of the owner's choosing. Owner only (a delegate never
 /// withdraws). Allowed only if equity >= initial margin afterwards, with every balance valued;
-/// the remaining accounts are what `margin_check` documents.
+/// the remaining accounts are what `margin_check` documents. While the asset carries a
+/// socialized loss, `amount` is debited and its backed share is paid (see `resolve_bankruptcy`).
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -57,6 +58,11 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
             .require_initial()?
     };
 
+    // Pro-rata share of an outstanding socialized loss: pay the backed part, retire the rest.
+    let paid = u64::try_from(ctx.accounts.asset.backed(i64::try_from(amount).map_err(|_| PmError::Overflow)?)?)
+        .map_err(|_| PmError::Overflow)?;
+    let asset = &mut ctx.accounts.asset;
+    asset.socialized_loss = asset.socialized_loss.saturating_sub(amount - paid);
     let seeds: &[&[u8]] = &[seeds::VAULT_AUTHORITY, &[ctx.accounts.config.vault_authority_bump]];
     token_interface::transfer_checked(
         CpiContext::new_with_signer(
@@ -69,11 +75,11 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
             },
             &[seeds],
         ),
-        amount,
+        paid,
         ctx.accounts.mint.decimals,
     )?;
     let asset = &mut ctx.accounts.asset;
-    asset.total_deposits = asset.total_deposits.checked_sub(amount).ok_or(PmError::Overflow)?;
+    asset.total_deposits = asset.total_deposits.checked_sub(paid).ok_or(PmError::Overflow)?;
     let balance = {
         let acc = ctx.accounts.margin_account.load()?;
         acc.balance_slot(&asset_key).map(|i| acc.balances[i].amount).unwrap_or(0)
@@ -85,6 +91,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
         balance,
         equity: report.equity.raw(),
         initial: report.initial.raw(),
+        paid,
     });
     Ok(())
 }

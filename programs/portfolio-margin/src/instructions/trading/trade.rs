@@ -4,6 +4,7 @@ use crate::margin_check::{self, require_initial_or_less_risk};
 use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying, pause, phase, seeds};
 use crate::units;
 use anchor_lang::prelude::*;
+use crate::positions::{apply, legs, require_trader};
 use risk_kernel::margin::MAX_LOTS;
 use risk_kernel::{Price, Ratio, Round};
 
@@ -43,36 +44,6 @@ pub struct Trade<'info> {
     pub taker: Signer<'info>,
 }
 
-struct Leg {
-    lots: i64,
-    cost: i64,
-    cash: i64,
-}
-
-/// Applies one side's leg; returns the change in open interest (long lots).
-fn apply(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, leg: Leg) -> Result<i64> {
-    let i = acc.position_slot_or_open(instrument).ok_or(PmError::PositionCapacityExceeded)?;
-    let p = &mut acc.positions[i];
-    let old = p.lots;
-    p.lots = old.checked_add(leg.lots).ok_or(PmError::Overflow)?;
-    require!(p.lots.abs() <= MAX_LOTS, PmError::LotsOutOfRange);
-    p.cost = p.cost.checked_add(leg.cost).ok_or(PmError::Overflow)?;
-    let new = p.lots;
-    acc.close_flat_position(i);
-    if leg.cash != 0 {
-        acc.credit(quote, leg.cash)?;
-    }
-    Ok(new.max(0) - old.max(0))
-}
-
-fn require_trader(acc: &MarginAccount, signer: &Pubkey) -> Result<()> {
-    require!(
-        acc.owner == *signer || (acc.delegate != Pubkey::default() && acc.delegate == *signer),
-        PmError::NotOwnerOrDelegate
-    );
-    Ok(())
-}
-
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
     let config = &ctx.accounts.config;
     require!(!config.is_paused(pause::TRADE), PmError::Paused);
@@ -95,12 +66,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
     require!(args.price >= 0 && (is_option || args.price > 0), PmError::InvalidParameter);
     let per_lot = units::native_per_lot(Price::from_raw(args.price), lot_size, decimals, Round::Up)?;
     let amount = units::cash(args.lots, per_lot)?; // what the taker pays (< 0: receives)
-    let neg = |v: i64| v.checked_neg().ok_or(PmError::Overflow);
-    let (taker_leg, maker_leg) = if is_option {
-        (Leg { lots: args.lots, cost: 0, cash: neg(amount)? }, Leg { lots: neg(args.lots)?, cost: 0, cash: amount })
-    } else {
-        (Leg { lots: args.lots, cost: amount, cash: 0 }, Leg { lots: neg(args.lots)?, cost: neg(amount)?, cash: 0 })
-    };
+    let (taker_leg, maker_leg) = legs(is_option, args.lots, amount)?;
 
     let (maker_before, taker_before, oi_delta) = {
         let mut maker = ctx.accounts.maker_account.load_mut()?;

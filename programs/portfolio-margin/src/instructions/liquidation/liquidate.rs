@@ -1,0 +1,118 @@
+use crate::error::PmError;
+use crate::events::{CollateralLiquidated, Liquidated, PositionLiquidated};
+use crate::liquidation::engine::health;
+use crate::liquidation::{self, LiquidateArgs};
+use crate::margin_check;
+use crate::positions::require_trader;
+use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, pause, seeds};
+use anchor_lang::prelude::*;
+use risk_kernel::Ratio;
+
+/// Permissionless liquidation of an account with equity < maintenance margin. The liquidator
+/// (owner or delegate of its own margin account) takes over positions at the crank's mark
+/// and/or buys collateral at the oracle price, and the liquidatee pays the auction discount
+/// on what it frees (see `liquidation::engine`), shared with the insurance fund.
+///
+/// The program takes the smallest share of the request that brings the liquidatee to
+/// equity >= maintenance x (1 + target_buffer), refuses a result that lowers the liquidatee's
+/// equity - maintenance, and requires the liquidator's initial margin afterwards.
+/// Remaining accounts: what `margin_check` documents, for both accounts, with the requested
+/// instruments writable (open interest changes).
+#[derive(Accounts)]
+pub struct Liquidate<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    /// The asset cash moves in: the quote asset of the requested positions' underlyings.
+    pub quote_asset: Account<'info, CollateralAsset>,
+    #[account(mut)]
+    pub liquidatee: AccountLoader<'info, MarginAccount>,
+    #[account(
+        mut,
+        constraint = liquidator_account.key() != liquidatee.key() @ PmError::SelfLiquidation,
+        constraint = liquidator_account.key() != insurance.key() @ PmError::SelfLiquidation
+    )]
+    pub liquidator_account: AccountLoader<'info, MarginAccount>,
+    pub liquidator: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [seeds::MARGIN_ACCOUNT, vault_authority.key().as_ref(), &0u16.to_le_bytes()], bump
+    )]
+    pub insurance: AccountLoader<'info, MarginAccount>,
+    /// CHECK: the vault-owning PDA, checked by its seeds; owns the insurance fund.
+    #[account(seeds = [seeds::VAULT_AUTHORITY], bump = config.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+}
+
+pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs) -> Result<()> {
+    let config = &ctx.accounts.config;
+    require!(!config.is_paused(pause::LIQUIDATE), PmError::Paused);
+    let now = Clock::get()?.unix_timestamp;
+    let rem = ctx.remaining_accounts;
+    let (liquidatee_key, liquidator_key) = (ctx.accounts.liquidatee.key(), ctx.accounts.liquidator_account.key());
+
+    let before = Box::new(*ctx.accounts.liquidatee.load()?);
+    // A balance left out would understate equity: never liquidate on a partial view.
+    let r0 = margin_check::report(&before, rem, now, config)?.require_complete()?;
+    require!(r0.equity < r0.maintenance, PmError::NotLiquidatable);
+    let since = if before.liquidatable_since == 0 { now } else { before.liquidatable_since };
+    let params = &config.liquidation;
+    let discount = liquidation::discount(params, now - since)?;
+    let quote = (&ctx.accounts.quote_asset.key(), &*ctx.accounts.quote_asset);
+    let priced = liquidation::price(&args, &before, quote, rem, now)?;
+    let solution = liquidation::solve(&priced, &before, &r0, discount, params, rem, now, config)?;
+
+    let mut after = before.clone();
+    let mut liquidator = Box::new(*ctx.accounts.liquidator_account.load()?);
+    let mut insurance = Box::new(*ctx.accounts.insurance.load()?);
+    require_trader(&liquidator, &ctx.accounts.liquidator.key())?;
+    let moves = liquidation::transfer(&priced, solution.fraction, &mut after, Some(&mut liquidator))?;
+    let share = Ratio::from_raw(params.insurance_share);
+    let to_insurance =
+        liquidation::apply_fee(&priced, solution.fee, share, &mut after, &mut liquidator, &mut insurance)?;
+
+    let r1 = margin_check::report(&after, rem, now, config)?.require_complete()?;
+    require!(health(&r1) >= health(&r0), PmError::LiquidationWorsens);
+    after.liquidatable_since = if r1.equity >= r1.maintenance { 0 } else { since };
+    margin_check::report(&liquidator, rem, now, config)?.require_initial()?;
+
+    *ctx.accounts.liquidatee.load_mut()? = *after;
+    *ctx.accounts.liquidator_account.load_mut()? = *liquidator;
+    *ctx.accounts.insurance.load_mut()? = *insurance;
+    for (i, p) in priced.positions.iter().enumerate() {
+        let info = rem.iter().find(|a| *a.key == p.instrument).ok_or(PmError::AccountsMismatch)?;
+        let loader = AccountLoader::<Instrument>::try_from(info)?;
+        let mut inst = loader.load_mut()?;
+        inst.open_interest = inst.open_interest.checked_add(moves.oi[i]).ok_or(PmError::Overflow)?;
+        inst.net_cash = inst.net_cash.checked_add(moves.realized[i]).ok_or(PmError::Overflow)?;
+        emit!(PositionLiquidated {
+            liquidatee: liquidatee_key,
+            liquidator: liquidator_key,
+            instrument: p.instrument,
+            lots: moves.lots[i],
+            value: moves.values[i],
+        });
+    }
+    for (i, c) in priced.collateral.iter().enumerate() {
+        emit!(CollateralLiquidated {
+            liquidatee: liquidatee_key,
+            liquidator: liquidator_key,
+            asset: c.asset,
+            amount: moves.amounts[i],
+            paid: moves.paid[i],
+        });
+    }
+    emit!(Liquidated {
+        liquidatee: liquidatee_key,
+        liquidator: liquidator_key,
+        discount: discount.raw(),
+        elapsed_secs: now - since,
+        fraction: solution.fraction.raw(),
+        fee: solution.fee,
+        insurance_fee: to_insurance,
+        equity_before: r0.equity.raw(),
+        maintenance_before: r0.maintenance.raw(),
+        equity_after: r1.equity.raw(),
+        maintenance_after: r1.maintenance.raw(),
+    });
+    Ok(())
+}

@@ -1,0 +1,116 @@
+use crate::liquidation::engine::{Solution, health};
+use crate::liquidation::{self, CollateralTake, LiquidateArgs, PositionTake};
+use crate::margin_check;
+use crate::state::{CollateralAsset, Config, MarginAccount, seeds};
+use anchor_lang::prelude::*;
+
+/// What `liquidate` would take now (return data; Money raw Q24 unless named otherwise).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiquidationPlan {
+    /// equity < maintenance now. When false, nothing else is filled in.
+    pub liquidatable: bool,
+    pub equity: i64,
+    pub maintenance: i64,
+    /// Unix seconds the auction clock started (0 = not flagged yet: it would start now).
+    pub liquidatable_since: i64,
+    /// The discount a liquidation would get now (Ratio raw).
+    pub discount: i64,
+    /// The request to send: already the share that reaches the target.
+    pub request: LiquidateArgs,
+    /// Quote native units the liquidatee would pay as discount.
+    pub fee: i64,
+    /// Whether the request restores equity >= maintenance x (1 + buffer); if false it is the
+    /// most the account has to give and `resolve_bankruptcy` may follow.
+    pub reaches_target: bool,
+    /// The liquidatee's equity and maintenance after the request (before the fee).
+    pub equity_after: i64,
+    pub maintenance_after: i64,
+}
+
+/// Read-only: the cheapest of three requests that restores the account's health — its
+/// positions, its non-quote collateral, or both — each cut to the smallest share that reaches
+/// the target by the same code `liquidate` runs. Cheapest = lowest discount paid among those
+/// that reach the target (else the one that leaves the highest equity - maintenance).
+/// Remaining accounts: what `margin_check` documents.
+#[derive(Accounts)]
+pub struct LiquidationPlanView<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Account<'info, Config>,
+    pub quote_asset: Account<'info, CollateralAsset>,
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+}
+
+pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result<LiquidationPlan> {
+    let config = &ctx.accounts.config;
+    let now = Clock::get()?.unix_timestamp;
+    let rem = ctx.remaining_accounts;
+    let acc = Box::new(*ctx.accounts.margin_account.load()?);
+    let r0 = margin_check::report(&acc, rem, now, config)?.require_complete()?;
+    let mut plan = LiquidationPlan {
+        liquidatable: r0.equity < r0.maintenance,
+        equity: r0.equity.raw(),
+        maintenance: r0.maintenance.raw(),
+        liquidatable_since: acc.liquidatable_since,
+        ..LiquidationPlan::default()
+    };
+    if plan.liquidatable {
+        let since = if acc.liquidatable_since == 0 { now } else { acc.liquidatable_since };
+        let discount = liquidation::discount(&config.liquidation, now - since)?;
+        plan.discount = discount.raw();
+        let quote_key = ctx.accounts.quote_asset.key();
+        let positions: Vec<PositionTake> = acc.positions[..acc.n_positions as usize]
+            .iter()
+            .filter(|p| p.lots != 0)
+            .map(|p| PositionTake { instrument: p.instrument, lots: p.lots.unsigned_abs() })
+            .collect();
+        let collateral: Vec<CollateralTake> = acc.balances[..acc.n_balances as usize]
+            .iter()
+            .filter(|b| b.asset != quote_key && b.amount > 0)
+            .map(|b| CollateralTake { asset: b.asset, amount: b.amount as u64 })
+            .collect();
+        let candidates = [
+            LiquidateArgs { positions: positions.clone(), collateral: vec![] },
+            LiquidateArgs { positions: vec![], collateral: collateral.clone() },
+            LiquidateArgs { positions, collateral },
+        ];
+        let quote = (&quote_key, &*ctx.accounts.quote_asset);
+        let mut best: Option<(LiquidateArgs, Solution)> = None;
+        for args in candidates {
+            if args.positions.is_empty() && args.collateral.is_empty() {
+                continue;
+            }
+            let priced = liquidation::price(&args, &acc, quote, rem, now)?;
+            let s = liquidation::solve(&priced, &acc, &r0, discount, &config.liquidation, rem, now, config)?;
+            let better = match &best {
+                None => true,
+                Some((_, b)) => match (s.reaches_target, b.reaches_target) {
+                    (true, true) => s.fee < b.fee,
+                    (true, false) => true,
+                    (false, true) => false,
+                    (false, false) => health(&s.report) - s.fee as i128 > health(&b.report) - b.fee as i128,
+                },
+            };
+            if better {
+                let mut scaled = args.clone();
+                for p in &mut scaled.positions {
+                    p.lots = liquidation::engine::scaled(p.lots, s.fraction);
+                }
+                for c in &mut scaled.collateral {
+                    c.amount = liquidation::engine::scaled(c.amount, s.fraction);
+                }
+                best = Some((scaled, s));
+            }
+        }
+        if let Some((request, s)) = best {
+            plan.request = request;
+            plan.fee = s.fee;
+            plan.reaches_target = s.reaches_target;
+            plan.equity_after = s.report.equity.raw();
+            plan.maintenance_after = s.report.maintenance.raw();
+        }
+    }
+    // Native runs get return data through the syscall stubs (see `margin_report`).
+    #[cfg(not(target_os = "solana"))]
+    solana_sysvar::program_stubs::sol_set_return_data(&anchor_lang::prelude::borsh::to_vec(&plan)?);
+    Ok(plan)
+}
