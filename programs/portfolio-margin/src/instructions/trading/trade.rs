@@ -1,10 +1,10 @@
 use crate::error::PmError;
 use crate::events::Traded;
 use crate::margin_check::{self, require_initial_or_less_risk};
+use crate::positions::{apply, legs, require_trader};
 use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying, pause, phase, seeds};
 use crate::units;
 use anchor_lang::prelude::*;
-use crate::positions::{apply, legs, require_trader};
 use risk_kernel::margin::MAX_LOTS;
 use risk_kernel::{Price, Ratio, Round};
 

@@ -2,9 +2,10 @@
 //! instruction builders for the crank, trades, reports and settlement.
 use super::*;
 use anchor_lang::solana_program::instruction::AccountMeta;
-use portfolio_margin::instructions::{InstrumentTerms, TradeArgs};
+use portfolio_margin::instructions::{InstrumentTerms, LiquidationPlan, TradeArgs};
+use portfolio_margin::liquidation::LiquidateArgs;
 use portfolio_margin::state::{
-    MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolSlice, VolSurface, kind,
+    LiquidationParams, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolSlice, VolSurface, kind,
 };
 
 pub const PRICE_ONE: i64 = 1 << 32; // Price::ONE raw
@@ -57,6 +58,23 @@ pub fn sol_params() -> UnderlyingParams {
         max_risk_age_secs: 120,
         settle_window_secs: 300,
     }
+}
+
+/// The demo's liquidation terms: 1% discount growing to 5% over 5 minutes, target 20% above
+/// maintenance, a quarter of each discount to the insurance fund.
+pub fn liquidation_params() -> LiquidationParams {
+    LiquidationParams {
+        start_discount: ratio(0.01),
+        max_discount: ratio(0.05),
+        ramp_secs: 300,
+        target_buffer: ratio(0.2),
+        insurance_share: ratio(0.25),
+    }
+}
+
+/// The insurance fund: the vault authority's margin account 0.
+pub fn insurance_pda() -> Pubkey {
+    margin_pda(&vault_authority(), 0)
 }
 
 /// One slice per expiry: a gentle smile around `atm`.
@@ -118,7 +136,28 @@ impl Market {
         m.register_underlying(0, sol_params(), &risk).await.unwrap();
         let vol = m.env.vol.insecure_clone();
         m.publish(surface(&[expiry], 0.6), &vol).await.unwrap();
+        m.set_liquidation(liquidation_params()).await.unwrap();
+        let ix = Env::ix(
+            portfolio_margin::accounts::InsuranceInit {
+                config: config_pda(),
+                vault_authority: vault_authority(),
+                insurance: insurance_pda(),
+                payer: m.env.payer(),
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::InsuranceInit {},
+        );
+        m.env.send(&[ix], &[]).await.unwrap();
         m
+    }
+
+    pub async fn set_liquidation(&mut self, params: LiquidationParams) -> std::result::Result<(), BanksClientError> {
+        let risk = self.env.risk.insecure_clone();
+        let ix = Env::ix(
+            portfolio_margin::accounts::ConfigSetLiquidation { config: config_pda(), risk_authority: risk.pubkey() },
+            portfolio_margin::instruction::ConfigSetLiquidation { params },
+        );
+        self.env.send(&[ix], &[&risk]).await
     }
 
     pub async fn register_underlying(
@@ -215,17 +254,25 @@ impl Market {
         )
     }
 
-    /// The crank: a new snapshot at `spot`, then every listed live instrument, in one transaction.
+    /// The crank: a new snapshot at `spot`, then every listed live instrument (eight per
+    /// transaction after the first).
     pub async fn crank(&mut self, spot: f64) -> std::result::Result<(), BanksClientError> {
         let oracle = self.sol_price(spot);
-        let mut ixs = vec![self.underlying_refresh_ix(oracle)];
+        let mut live = vec![];
         for i in self.instruments.clone() {
             let inst: portfolio_margin::state::Instrument = self.env.zero_copy(&i).await;
             if inst.expiry == 0 || inst.expiry > self.env.now {
-                ixs.push(self.instrument_refresh_ix(i));
+                live.push(self.instrument_refresh_ix(i));
             }
         }
-        self.env.send(&ixs, &[]).await
+        let first = live.len().min(7);
+        let mut ixs = vec![self.underlying_refresh_ix(oracle)];
+        ixs.extend(live.drain(..first));
+        self.env.send(&ixs, &[]).await?;
+        for chunk in live.chunks(8) {
+            self.env.send(chunk, &[]).await?;
+        }
+        Ok(())
     }
 
     /// Moves the cluster clock (and `env.now`) forward.
@@ -335,9 +382,97 @@ impl Market {
         ix
     }
 
+    /// The report with extra remaining accounts (other assets and their oracles).
+    pub async fn report_with(
+        &mut self,
+        margin: Pubkey,
+        extra: Vec<AccountMeta>,
+    ) -> portfolio_margin::instructions::MarginSummary {
+        let mut ix = self.report_ix(margin);
+        ix.accounts.extend(extra);
+        self.env.view(ix).await
+    }
+
     pub async fn report(&mut self, margin: Pubkey) -> portfolio_margin::instructions::MarginSummary {
         let ix = self.report_ix(margin);
         self.env.view(ix).await
+    }
+
+    /// `check_accounts` with the instruments writable (liquidations change open interest).
+    pub fn check_accounts_mut(&mut self) -> Vec<AccountMeta> {
+        let mut v = self.check_accounts();
+        for a in v.iter_mut().filter(|a| self.instruments.contains(&a.pubkey)) {
+            a.is_writable = true;
+        }
+        v
+    }
+
+    pub fn liquidate_ix(&mut self, liquidatee: Pubkey, liquidator: &Trader, args: LiquidateArgs) -> Instruction {
+        let mut ix = Env::ix(
+            portfolio_margin::accounts::Liquidate {
+                config: config_pda(),
+                quote_asset: self.usdc,
+                liquidatee,
+                liquidator_account: liquidator.margin,
+                liquidator: liquidator.key.pubkey(),
+                insurance: insurance_pda(),
+                vault_authority: vault_authority(),
+            },
+            portfolio_margin::instruction::Liquidate { args },
+        );
+        ix.accounts.extend(self.check_accounts_mut());
+        ix
+    }
+
+    pub async fn liquidate(
+        &mut self,
+        liquidatee: Pubkey,
+        liquidator: &Trader,
+        args: LiquidateArgs,
+    ) -> std::result::Result<(), BanksClientError> {
+        let ix = self.liquidate_ix(liquidatee, liquidator, args);
+        let k = liquidator.key.insecure_clone();
+        self.env.send(&[ix], &[&k]).await
+    }
+
+    pub fn plan_ix(&mut self, margin: Pubkey) -> Instruction {
+        let mut ix = Env::ix(
+            portfolio_margin::accounts::LiquidationPlanView {
+                config: config_pda(),
+                quote_asset: self.usdc,
+                margin_account: margin,
+            },
+            portfolio_margin::instruction::LiquidationPlan {},
+        );
+        ix.accounts.extend(self.check_accounts());
+        ix
+    }
+
+    pub async fn plan(&mut self, margin: Pubkey) -> LiquidationPlan {
+        let ix = self.plan_ix(margin);
+        self.env.view(ix).await
+    }
+
+    pub fn flag_ix(&mut self, margin: Pubkey) -> Instruction {
+        let mut ix = Env::ix(
+            portfolio_margin::accounts::LiquidationFlag { config: config_pda(), margin_account: margin },
+            portfolio_margin::instruction::LiquidationFlag {},
+        );
+        ix.accounts.extend(self.check_accounts());
+        ix
+    }
+
+    pub fn bankruptcy_ix(&self, margin: Pubkey) -> Instruction {
+        Env::ix(
+            portfolio_margin::accounts::ResolveBankruptcy {
+                config: config_pda(),
+                quote_asset: self.usdc,
+                margin_account: margin,
+                insurance: insurance_pda(),
+                vault_authority: vault_authority(),
+            },
+            portfolio_margin::instruction::ResolveBankruptcy {},
+        )
     }
 
     pub fn settle_price_ix(&self, instrument: Pubkey, oracle: Pubkey) -> Instruction {
@@ -379,7 +514,8 @@ impl Market {
         sum
     }
 
-    /// vault == deposits counter, and sum of balances == deposits + cash paid by settlement.
+    /// vault == deposits counter, and sum of balances (include the insurance fund) == deposits
+    /// + cash paid by settlement + outstanding socialized loss.
     pub async fn assert_conserved(&mut self, accounts: &[Pubkey]) {
         let vault = self.env.token_balance(&vault_pda(&self.usdc_mint)).await;
         let asset: portfolio_margin::state::CollateralAsset = self.env.anchor(&self.usdc).await;
@@ -390,6 +526,7 @@ impl Market {
             net_cash += inst.net_cash;
         }
         let books = self.usdc_books(accounts).await;
-        assert_eq!(books, vault as i64 + net_cash, "books vs vault + settled cash");
+        let social = asset.socialized_loss as i64;
+        assert_eq!(books, vault as i64 + net_cash + social, "books vs vault + settled cash + socialized loss");
     }
 }

@@ -1,0 +1,399 @@
+//! The embedded local chain: the program loaded natively into solana-program-test's
+//! in-process SVM, with real keypairs, signed transactions, SPL mints and fake Pyth prices.
+//! Program tests, the keeper's tests and the demo all run on it.
+pub mod market;
+pub mod sysvar_bridge;
+
+// No `anchor_lang::prelude::*` here: its `Result` would shadow the one `processor!` expands to.
+use anchor_lang::prelude::{Clock, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{AccountDeserialize, AccountSerialize, InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use anchor_spl::token_2022::spl_token_2022;
+use portfolio_margin::state::{CollateralParams, NO_GROUP, seeds};
+use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+use solana_account::{Account, AccountSharedData};
+use solana_instruction_error::InstructionError;
+use solana_keypair::Keypair;
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+pub const ONE: i64 = 1 << 48; // Ratio::ONE raw
+pub const USDC_FEED: [u8; 32] = [1; 32];
+pub const SOL_FEED: [u8; 32] = [2; 32];
+
+pub fn pm_id() -> Pubkey {
+    portfolio_margin::ID
+}
+pub fn config_pda() -> Pubkey {
+    Pubkey::find_program_address(&[seeds::CONFIG], &pm_id()).0
+}
+pub fn vault_authority() -> Pubkey {
+    Pubkey::find_program_address(&[seeds::VAULT_AUTHORITY], &pm_id()).0
+}
+pub fn asset_pda(mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::COLLATERAL, mint.as_ref()], &pm_id()).0
+}
+pub fn vault_pda(mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::VAULT, mint.as_ref()], &pm_id()).0
+}
+pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::MARGIN_ACCOUNT, owner.as_ref(), &sub_id.to_le_bytes()], &pm_id()).0
+}
+
+/// Ratio raw of a decimal fraction.
+pub fn ratio(v: f64) -> i64 {
+    (v * ONE as f64).round() as i64
+}
+
+pub fn usdc_params() -> CollateralParams {
+    CollateralParams {
+        feed_id: USDC_FEED,
+        max_oracle_age_secs: 60,
+        max_conf_ratio: ratio(0.02),
+        conf_mult: ratio(1.0),
+        maint_haircut: ratio(0.02),
+        init_haircut: ratio(0.03),
+        size_growth: 0,
+        size_ref: 1 << 24,
+        depeg_shock: 0,
+        deposit_cap: 10_000_000 * 1_000_000,
+        group: NO_GROUP,
+        status: 0,
+    }
+}
+
+/// The program's error as it reaches the client: Anchor's 6000 + variant.
+pub fn pm_code(e: portfolio_margin::error::PmError) -> u32 {
+    6000 + e as u32
+}
+
+/// The custom error code of a failed transaction, if it is one.
+pub fn custom_code(e: &BanksClientError) -> Option<u32> {
+    match e {
+        BanksClientError::TransactionError(te) | BanksClientError::SimulationError { err: te, .. } => match te {
+            TransactionError::InstructionError(_, InstructionError::Custom(c)) => Some(*c),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Syscall stubs are process-global: tests that install them run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub struct Env {
+    _serial: std::sync::MutexGuard<'static, ()>,
+    pub ctx: ProgramTestContext,
+    pub admin: Keypair,
+    pub risk: Keypair,
+    pub vol: Keypair,
+    pub now: i64,
+}
+
+impl Env {
+    // The guard is held for the whole test on purpose (each test has its own runtime).
+    #[allow(clippy::await_holding_lock)]
+    pub async fn new() -> Self {
+        // A test that panicked poisons the lock; the next one may still run.
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pt = ProgramTest::new("portfolio_margin", pm_id(), processor!(sysvar_bridge::entry));
+        pt.prefer_bpf(false);
+        let ctx = pt.start_with_context().await;
+        sysvar_bridge::install();
+        let clock: Clock = ctx.banks_client.get_sysvar().await.unwrap();
+        let mut env = Env {
+            _serial: serial,
+            ctx,
+            admin: Keypair::new(),
+            risk: Keypair::new(),
+            vol: Keypair::new(),
+            now: clock.unix_timestamp,
+        };
+        let (a, r, v) = (env.admin.pubkey(), env.risk.pubkey(), env.vol.pubkey());
+        env.fund(&a).await;
+        env.fund(&r).await;
+        env.fund(&v).await;
+        env
+    }
+
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    /// Sends `ixs` signed by the payer and `signers`.
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> std::result::Result<(), BanksClientError> {
+        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+        let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
+        all.extend_from_slice(signers);
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &all, bh);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Simulates `ix` and decodes its return data (read-only instructions).
+    pub async fn view<T: anchor_lang::AnchorDeserialize>(&mut self, ix: Instruction) -> T {
+        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+        let tx = Transaction::new_signed_with_payer(&[ix], Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await.unwrap();
+        sim.result.expect("simulation ran").expect("instruction succeeded");
+        let data = sim.simulation_details.expect("details").return_data.expect("return data").data;
+        T::deserialize(&mut &data[..]).unwrap()
+    }
+
+    pub async fn fund(&mut self, to: &Pubkey) {
+        let ix = solana_system_interface::instruction::transfer(&self.payer(), to, 10_000_000_000);
+        self.send(&[ix], &[]).await.unwrap();
+    }
+
+    pub async fn account(&mut self, key: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*key).await.unwrap()
+    }
+
+    pub async fn anchor<T: AccountDeserialize>(&mut self, key: &Pubkey) -> T {
+        let a = self.account(key).await.expect("account exists");
+        T::try_deserialize(&mut &a.data[..]).unwrap()
+    }
+
+    pub async fn margin(&mut self, key: &Pubkey) -> portfolio_margin::state::MarginAccount {
+        let a = self.account(key).await.expect("margin account exists");
+        *bytemuck::from_bytes(&a.data[8..8 + std::mem::size_of::<portfolio_margin::state::MarginAccount>()])
+    }
+
+    /// A zero-copy program account (after its 8-byte discriminator).
+    pub async fn zero_copy<T: bytemuck::Pod>(&mut self, key: &Pubkey) -> T {
+        let a = self.account(key).await.expect("account exists");
+        *bytemuck::from_bytes(&a.data[8..8 + std::mem::size_of::<T>()])
+    }
+
+    pub async fn token_balance(&mut self, key: &Pubkey) -> u64 {
+        let a = self.account(key).await.expect("token account exists");
+        u64::from_le_bytes(a.data[64..72].try_into().unwrap())
+    }
+
+    /// A new mint of `token_program` (SPL Token or Token-2022) with `decimals`.
+    pub async fn mint(&mut self, token_program: Pubkey, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let create = solana_system_interface::instruction::create_account(
+            &self.payer(),
+            &mint.pubkey(),
+            rent.minimum_balance(82),
+            82,
+            &token_program,
+        );
+        let init = if token_program == spl_token::ID {
+            spl_token::instruction::initialize_mint2(&token_program, &mint.pubkey(), &self.payer(), None, decimals)
+                .unwrap()
+        } else {
+            spl_token_2022::instruction::initialize_mint2(&token_program, &mint.pubkey(), &self.payer(), None, decimals)
+                .unwrap()
+        };
+        self.send(&[create, init], &[&mint]).await.unwrap();
+        mint.pubkey()
+    }
+
+    /// A token account of `owner` holding `amount` freshly minted tokens.
+    pub async fn token_account(&mut self, token_program: Pubkey, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+        let acc = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let create = solana_system_interface::instruction::create_account(
+            &self.payer(),
+            &acc.pubkey(),
+            rent.minimum_balance(165),
+            165,
+            &token_program,
+        );
+        let (init, mint_to) = if token_program == spl_token::ID {
+            (
+                spl_token::instruction::initialize_account3(&token_program, &acc.pubkey(), mint, owner).unwrap(),
+                spl_token::instruction::mint_to(&token_program, mint, &acc.pubkey(), &self.payer(), &[], amount)
+                    .unwrap(),
+            )
+        } else {
+            (
+                spl_token_2022::instruction::initialize_account3(&token_program, &acc.pubkey(), mint, owner).unwrap(),
+                spl_token_2022::instruction::mint_to(&token_program, mint, &acc.pubkey(), &self.payer(), &[], amount)
+                    .unwrap(),
+            )
+        };
+        let mut ixs = vec![create, init];
+        if amount > 0 {
+            ixs.push(mint_to);
+        }
+        self.send(&ixs, &[&acc]).await.unwrap();
+        acc.pubkey()
+    }
+
+    /// A Pyth PriceUpdateV2 account at a fresh address.
+    pub fn pyth(&mut self, feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64, full: bool) -> Pubkey {
+        self.pyth_owned_by(pyth_solana_receiver_sdk::ID, feed, price, conf, expo, publish_time, full)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn pyth_owned_by(
+        &mut self,
+        owner: Pubkey,
+        feed: [u8; 32],
+        price: i64,
+        conf: u64,
+        expo: i32,
+        publish_time: i64,
+        full: bool,
+    ) -> Pubkey {
+        let update = PriceUpdateV2 {
+            write_authority: Pubkey::new_unique(),
+            verification_level: if full {
+                VerificationLevel::Full
+            } else {
+                VerificationLevel::Partial { num_signatures: 3 }
+            },
+            price_message: PriceFeedMessage {
+                feed_id: feed,
+                price,
+                conf,
+                exponent: expo,
+                publish_time,
+                prev_publish_time: publish_time - 1,
+                ema_price: price,
+                ema_conf: conf,
+            },
+            posted_slot: 1,
+        };
+        let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
+        update.try_serialize(&mut data).unwrap();
+        data.resize(PriceUpdateV2::LEN, 0);
+        let key = Pubkey::new_unique();
+        let acc = Account { lamports: 1_000_000_000, data, owner, executable: false, rent_epoch: 0 };
+        self.ctx.set_account(&key, &AccountSharedData::from(acc));
+        key
+    }
+
+    // ---- instructions ----
+
+    pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
+        Instruction { program_id: pm_id(), accounts: accounts.to_account_metas(None), data: data.data() }
+    }
+
+    pub async fn init_config(&mut self) -> std::result::Result<(), BanksClientError> {
+        let admin = self.admin.insecure_clone();
+        let ix = Self::ix(
+            portfolio_margin::accounts::ConfigInit {
+                config: config_pda(),
+                vault_authority: vault_authority(),
+                admin: admin.pubkey(),
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::ConfigInit {
+                args: portfolio_margin::instructions::ConfigInitArgs {
+                    risk_authority: self.risk.pubkey(),
+                    vol_oracle_authority: self.vol.pubkey(),
+                    rate: ratio(0.05),
+                    extreme_weight: ratio(0.35),
+                },
+            },
+        );
+        self.send(&[ix], &[&admin]).await
+    }
+
+    pub async fn register(
+        &mut self,
+        mint: &Pubkey,
+        token_program: Pubkey,
+        params: CollateralParams,
+        signer: &Keypair,
+    ) -> std::result::Result<(), BanksClientError> {
+        let ix = Self::ix(
+            portfolio_margin::accounts::CollateralRegister {
+                config: config_pda(),
+                asset: asset_pda(mint),
+                mint: *mint,
+                vault: vault_pda(mint),
+                vault_authority: vault_authority(),
+                risk_authority: signer.pubkey(),
+                payer: self.payer(),
+                token_program,
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::CollateralRegister { params },
+        );
+        self.send(&[ix], &[signer]).await
+    }
+
+    pub async fn open(&mut self, owner: &Keypair, sub_id: u16) -> std::result::Result<Pubkey, BanksClientError> {
+        let ix = Self::ix(
+            portfolio_margin::accounts::AccountOpen {
+                margin_account: margin_pda(&owner.pubkey(), sub_id),
+                owner: owner.pubkey(),
+                payer: self.payer(),
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::AccountOpen { sub_id },
+        );
+        self.send(&[ix], &[owner]).await.map(|_| margin_pda(&owner.pubkey(), sub_id))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn deposit_ix(
+        &self,
+        margin: Pubkey,
+        mint: Pubkey,
+        vault: Pubkey,
+        source: Pubkey,
+        depositor: Pubkey,
+        token_program: Pubkey,
+        amount: u64,
+    ) -> Instruction {
+        Self::ix(
+            portfolio_margin::accounts::Deposit {
+                config: config_pda(),
+                asset: asset_pda(&mint),
+                margin_account: margin,
+                mint,
+                vault,
+                source,
+                depositor,
+                token_program,
+            },
+            portfolio_margin::instruction::Deposit { amount },
+        )
+    }
+
+    /// Withdraw with the remaining accounts (asset, oracle) per balance of the account.
+    #[allow(clippy::too_many_arguments)]
+    pub fn withdraw_ix(
+        &self,
+        margin: Pubkey,
+        mint: Pubkey,
+        destination: Pubkey,
+        owner: Pubkey,
+        token_program: Pubkey,
+        amount: u64,
+        oracles: &[(Pubkey, Pubkey)],
+    ) -> Instruction {
+        let mut ix = Self::ix(
+            portfolio_margin::accounts::Withdraw {
+                config: config_pda(),
+                asset: asset_pda(&mint),
+                margin_account: margin,
+                mint,
+                vault: vault_pda(&mint),
+                vault_authority: vault_authority(),
+                destination,
+                owner,
+                token_program,
+            },
+            portfolio_margin::instruction::Withdraw { amount },
+        );
+        for (asset, oracle) in oracles {
+            ix.accounts.push(anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*asset, false));
+            ix.accounts.push(anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*oracle, false));
+        }
+        ix
+    }
+}

@@ -1,0 +1,366 @@
+//! Permissionless liquidation: positions and collateral at a discount to mark, the Dutch
+//! auction, the target (and no more), the liquidator's own margin, the loss waterfall, and
+//! two keepers racing for one account.
+mod common;
+
+use anchor_lang::prelude::Pubkey;
+use common::market::*;
+use common::*;
+use portfolio_margin::error::PmError;
+use portfolio_margin::liquidation::{CollateralTake, LiquidateArgs, PositionTake};
+use portfolio_margin::state::{CollateralAsset, MarginAccount};
+use solana_signer::Signer;
+
+const USDC: u64 = 1_000_000;
+
+fn usd(q24: i64) -> f64 {
+    q24 as f64 / (1u64 << 24) as f64
+}
+
+fn quote_balance(acc: &MarginAccount, usdc: &Pubkey) -> i64 {
+    acc.balance_slot(usdc).map(|i| acc.balances[i].amount).unwrap_or(0)
+}
+
+fn lots_of(acc: &MarginAccount, inst: &Pubkey) -> i64 {
+    acc.position_slot(inst).map(|i| acc.positions[i].lots).unwrap_or(0)
+}
+
+fn take_all(inst: Pubkey, lots: u64) -> LiquidateArgs {
+    LiquidateArgs { positions: vec![PositionTake { instrument: inst, lots }], collateral: vec![] }
+}
+
+/// A future at 100; the victim (200 USDC) buys 10 lots from a rich maker; the price falls to
+/// 88 and the victim is under maintenance. Returns (future, maker, victim, liquidator).
+async fn underwater_future(m: &mut Market) -> (Pubkey, Trader, Trader, Trader) {
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(200 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    m.crank(88.0).await.unwrap();
+    (f, maker, victim, liquidator)
+}
+
+fn all_accounts(ts: &[&Trader]) -> Vec<Pubkey> {
+    let mut v: Vec<Pubkey> = ts.iter().map(|t| t.margin).collect();
+    v.push(insurance_pda());
+    v
+}
+
+#[tokio::test]
+async fn healthy_accounts_cannot_be_liquidated() {
+    let mut m = Market::new().await;
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(200 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    let plan = m.plan(victim.margin).await;
+    assert!(!plan.liquidatable && plan.request.positions.is_empty());
+    let e = m.liquidate(victim.margin, &liquidator, take_all(f, 10)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::NotLiquidatable)));
+    // Nor can an account liquidate itself.
+    let e = m.liquidate(victim.margin, &victim, take_all(f, 10)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::SelfLiquidation)));
+}
+
+fn past_target(r: &portfolio_margin::instructions::MarginSummary) -> f64 {
+    r.equity as f64 - 1.2 * r.maintenance as f64
+}
+
+#[tokio::test]
+async fn positions_move_at_mark_up_to_the_target_and_no_further() {
+    let mut m = Market::new().await;
+    let (f, maker, victim, liquidator) = underwater_future(&mut m).await;
+    let r0 = m.report(victim.margin).await;
+    assert!(r0.equity < r0.maintenance, "the crash put the victim under maintenance");
+    // The plan names the smallest number of lots that restores the target.
+    let plan = m.plan(victim.margin).await;
+    assert!(plan.liquidatable && plan.reaches_target);
+    let n = plan.request.positions[0].lots;
+    assert!((2..10).contains(&n), "partial: {n} of 10 lots");
+
+    // Asking for all 10 lots takes exactly the plan's n.
+    m.liquidate(victim.margin, &liquidator, take_all(f, 10)).await.unwrap();
+    let v = m.env.margin(&victim.margin).await;
+    assert_eq!(lots_of(&v, &f), 10 - n as i64);
+    assert_eq!(lots_of(&m.env.margin(&liquidator.margin).await, &f), n as i64);
+    let r1 = m.report(victim.margin).await;
+    assert!(past_target(&r1) >= 0.0, "target: equity {} vs maintenance {}", usd(r1.equity), usd(r1.maintenance));
+    assert_eq!(v.liquidatable_since, 0, "healthy again: the auction clock is cleared");
+    // Healthy now: a second attempt is refused.
+    let e = m.liquidate(victim.margin, &liquidator, take_all(f, 1)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::NotLiquidatable)));
+    let inst: portfolio_margin::state::Instrument = m.env.zero_copy(&f).await;
+    assert_eq!(inst.open_interest, 10, "open interest: the maker's short is still 10 lots");
+    m.assert_conserved(&all_accounts(&[&maker, &victim, &liquidator])).await;
+}
+
+#[tokio::test]
+async fn one_lot_fewer_than_the_plan_falls_short_of_the_target() {
+    let mut m = Market::new().await;
+    let (f, _maker, victim, liquidator) = underwater_future(&mut m).await;
+    let r0 = m.report(victim.margin).await;
+    let n = m.plan(victim.margin).await.request.positions[0].lots;
+    m.liquidate(victim.margin, &liquidator, take_all(f, n - 1)).await.unwrap();
+    assert_eq!(lots_of(&m.env.margin(&victim.margin).await, &f), 10 - (n as i64 - 1));
+    let r1 = m.report(victim.margin).await;
+    assert!(past_target(&r1) < 0.0, "n - 1 lots do not reach the target");
+    assert!(r1.equity - r1.maintenance > r0.equity - r0.maintenance, "but they improved it");
+}
+
+#[tokio::test]
+async fn the_discount_is_a_dutch_auction_paid_by_the_liquidatee() {
+    let mut m = Market::new().await;
+    let (_f, maker, victim, liquidator) = underwater_future(&mut m).await;
+    let p = liquidation_params();
+    // Not flagged yet: a liquidation now would get the starting discount.
+    let plan = m.plan(victim.margin).await;
+    assert_eq!((plan.liquidatable_since, plan.discount), (0, p.start_discount));
+    let ix = m.flag_ix(victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    let since = m.env.margin(&victim.margin).await.liquidatable_since;
+    assert_eq!(since, m.env.now);
+    let mut seen = vec![];
+    for _ in 0..3 {
+        m.warp(150).await;
+        m.crank(88.0).await.unwrap();
+        let plan = m.plan(victim.margin).await;
+        assert_eq!(plan.liquidatable_since, since, "flagging again does not restart the clock");
+        seen.push(plan.discount);
+    }
+    // Half the ramp: halfway from 1% to 5%; then the cap, and it stays there.
+    let mid = p.start_discount + (p.max_discount - p.start_discount) / 2;
+    assert!((seen[0] - mid).abs() <= 1, "{} vs {}", seen[0], mid);
+    assert_eq!(&seen[1..], &[p.max_discount, p.max_discount]);
+
+    // At the cap: the liquidatee pays 5% of the margin freed; a quarter goes to insurance.
+    let before = m.env.margin(&victim.margin).await;
+    let liq_before = quote_balance(&m.env.margin(&liquidator.margin).await, &m.usdc);
+    let r0 = m.report(victim.margin).await;
+    let plan = m.plan(victim.margin).await;
+    m.liquidate(victim.margin, &liquidator, plan.request.clone()).await.unwrap();
+    let r1 = m.report(victim.margin).await;
+    let fee_expected = usd(r0.maintenance - r1.maintenance) * 0.05;
+    let after = m.env.margin(&victim.margin).await;
+    let paid = quote_balance(&before, &m.usdc) - quote_balance(&after, &m.usdc);
+    assert!((paid as f64 / 1e6 - fee_expected).abs() < 1e-5, "fee {} vs {}", paid, fee_expected);
+    assert_eq!(paid, plan.fee, "the plan's fee is the fee");
+    let to_insurance = quote_balance(&m.env.margin(&insurance_pda()).await, &m.usdc);
+    let to_liquidator = quote_balance(&m.env.margin(&liquidator.margin).await, &m.usdc) - liq_before;
+    assert_eq!(to_insurance + to_liquidator, paid);
+    assert_eq!(to_insurance, paid / 4);
+    m.assert_conserved(&all_accounts(&[&maker, &victim, &liquidator])).await;
+}
+
+#[tokio::test]
+async fn a_liquidator_must_meet_its_own_initial_margin() {
+    let mut m = Market::new().await;
+    let (f, _maker, victim, _) = underwater_future(&mut m).await;
+    let thin = m.trader(5 * USDC).await;
+    let e = m.liquidate(victim.margin, &thin, take_all(f, 10)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InitialMarginViolated)));
+    // Bad requests are named: more lots than held, a position the account lacks.
+    let rich = m.trader(100_000 * USDC).await;
+    let e = m.liquidate(victim.margin, &rich, take_all(f, 11)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidLiquidationRequest)));
+    let other = m.list(put(m.expiry, 90.0)).await.unwrap();
+    m.crank(88.0).await.unwrap();
+    let e = m.liquidate(victim.margin, &rich, take_all(other, 1)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidLiquidationRequest)));
+}
+
+#[tokio::test]
+async fn taking_one_leg_of_a_hedge_is_refused_as_worsening() {
+    let mut m = Market::new().await;
+    let [c, p, f] = m.list_hedge_set(100.0).await;
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(300 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    // Synthetic long (short put + long call) hedged by a short future: nearly riskless.
+    m.trade(p, &maker, &victim, -10, 8.0, 1).await.unwrap();
+    m.trade(c, &maker, &victim, 10, 8.0, 2).await.unwrap();
+    m.trade(f, &maker, &victim, -10, 100.0, 3).await.unwrap();
+    // A naked future on top, then a fall: the naked part makes the account liquidatable.
+    let g = m.list(future(m.expiry + DAY)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    m.trade(g, &maker, &victim, 15, 100.0, 4).await.unwrap();
+    m.crank(85.0).await.unwrap();
+    let r = m.report(victim.margin).await;
+    assert!(r.equity < r.maintenance);
+    // Taking the hedge (the short future) alone adds risk: refused.
+    let e = m.liquidate(victim.margin, &liquidator, take_all(f, 10)).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::LiquidationWorsens)));
+    // The plan finds what does help.
+    let plan = m.plan(victim.margin).await;
+    assert!(plan.reaches_target);
+    m.liquidate(victim.margin, &liquidator, plan.request).await.unwrap();
+    let r = m.report(victim.margin).await;
+    assert!(r.equity >= r.maintenance);
+}
+
+#[tokio::test]
+async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
+    let mut m = Market::new().await;
+    // wSOL-like collateral (9 decimals, SOL feed, 10% / 15% haircuts), not mapped.
+    let mint = m.env.mint(anchor_spl::token::spl_token::ID, 9).await;
+    let params = portfolio_margin::state::CollateralParams {
+        feed_id: SOL_FEED,
+        maint_haircut: ratio(0.10),
+        init_haircut: ratio(0.15),
+        deposit_cap: u64::MAX / 4,
+        ..usdc_params()
+    };
+    let risk = m.env.risk.insecure_clone();
+    m.env.register(&mint, anchor_spl::token::spl_token::ID, params, &risk).await.unwrap();
+    let wsol = asset_pda(&mint);
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    let victim = m.trader(0).await;
+    let wallet =
+        m.env.token_account(anchor_spl::token::spl_token::ID, &mint, &victim.key.pubkey(), 10_000_000_000).await;
+    let ix = m.env.deposit_ix(
+        victim.margin,
+        mint,
+        vault_pda(&mint),
+        wallet,
+        victim.key.pubkey(),
+        anchor_spl::token::spl_token::ID,
+        10_000_000_000,
+    );
+    m.env.send(&[ix], &[&victim.key.insecure_clone()]).await.unwrap();
+    let sol_extra = |m: &mut Market| {
+        let o = m.sol_price(100.0);
+        vec![
+            anchor_lang::solana_program::instruction::AccountMeta::new_readonly(wsol, false),
+            anchor_lang::solana_program::instruction::AccountMeta::new_readonly(o, false),
+        ]
+    };
+    let mut extra = m.check_accounts();
+    extra.extend(sol_extra(&mut m));
+    let ix = m.trade_ix(f, &maker, &victim, 40, 100.0, 1, extra);
+    m.env.send(&[ix], &[&maker.key.insecure_clone(), &victim.key.insecure_clone()]).await.unwrap();
+    m.crank(85.0).await.unwrap();
+    // Realize the futures loss into a USDC debt.
+    let ix = m.settle_position_ix(f, victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    let sol_oracle = m.sol_price(85.0);
+    let extra = vec![
+        anchor_lang::solana_program::instruction::AccountMeta::new_readonly(wsol, false),
+        anchor_lang::solana_program::instruction::AccountMeta::new_readonly(sol_oracle, false),
+    ];
+    let r0 = m.report_with(victim.margin, extra.clone()).await;
+    assert!(r0.equity < r0.maintenance);
+    let before = m.env.margin(&victim.margin).await;
+    let args =
+        LiquidateArgs { positions: vec![], collateral: vec![CollateralTake { asset: wsol, amount: 4_000_000_000 }] };
+    let mut ix = m.liquidate_ix(victim.margin, &liquidator, args);
+    ix.accounts.extend(extra.clone());
+    m.env.send(&[ix], &[&liquidator.key.insecure_clone()]).await.unwrap();
+    let after = m.env.margin(&victim.margin).await;
+    let sol_moved = quote_balance(&before, &wsol) - quote_balance(&after, &wsol);
+    assert!(sol_moved > 0 && sol_moved <= 4_000_000_000);
+    assert_eq!(quote_balance(&m.env.margin(&liquidator.margin).await, &wsol), sol_moved);
+    // Paid at the oracle mid (85) for the SOL, less the 1% discount on its value.
+    let got = quote_balance(&after, &m.usdc) - quote_balance(&before, &m.usdc);
+    let value = sol_moved as f64 / 1e9 * 85.0;
+    assert!((got as f64 / 1e6 - value * 0.99).abs() < 1e-4, "{} vs {}", got, value * 0.99);
+    let r1 = m.report_with(victim.margin, extra).await;
+    assert!(r1.equity - r1.maintenance > r0.equity - r0.maintenance);
+    let asset: CollateralAsset = m.env.anchor(&wsol).await;
+    assert_eq!(asset.total_deposits, 10_000_000_000, "collateral moved on the books, not out of the vault");
+}
+
+#[tokio::test]
+async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
+    let mut m = Market::new().await;
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(200 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    let saver = m.trader(10_000 * USDC).await;
+    // A small insurance fund, topped up with a plain deposit.
+    let fund_wallet =
+        m.env.token_account(anchor_spl::token::spl_token::ID, &m.usdc_mint, &saver.key.pubkey(), 30 * USDC).await;
+    let ix = m.env.deposit_ix(
+        insurance_pda(),
+        m.usdc_mint,
+        vault_pda(&m.usdc_mint),
+        fund_wallet,
+        saver.key.pubkey(),
+        anchor_spl::token::spl_token::ID,
+        30 * USDC,
+    );
+    m.env.send(&[ix], &[&saver.key.insecure_clone()]).await.unwrap();
+    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    // A crash no margin covers: the victim owes more than it has.
+    m.crank(60.0).await.unwrap();
+    let r = m.report(victim.margin).await;
+    assert!(r.equity < 0);
+    // Not bankrupt while it still holds a position.
+    let ix = m.bankruptcy_ix(victim.margin);
+    let e = m.env.send(&[ix], &[]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::NotBankrupt)));
+    let plan = m.plan(victim.margin).await;
+    assert!(!plan.reaches_target, "nothing restores it: everything goes");
+    assert_eq!(plan.request.positions[0].lots, 10);
+    m.liquidate(victim.margin, &liquidator, plan.request).await.unwrap();
+    let v = m.env.margin(&victim.margin).await;
+    assert_eq!(v.n_positions, 0);
+    let debt = -quote_balance(&v, &m.usdc);
+    let fund = quote_balance(&m.env.margin(&insurance_pda()).await, &m.usdc);
+    assert!(debt > fund && fund >= 30 * USDC as i64, "debt {debt} beyond the fund {fund}");
+    let ix = m.bankruptcy_ix(victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    assert_eq!(m.env.margin(&insurance_pda()).await.n_balances, 0, "the fund paid all it had");
+    assert_eq!(m.env.margin(&victim.margin).await.n_balances, 0, "the debt is gone");
+    let asset: CollateralAsset = m.env.anchor(&m.usdc).await;
+    assert_eq!(asset.socialized_loss as i64, debt - fund);
+    let everyone = all_accounts(&[&maker, &victim, &liquidator, &saver]);
+    m.assert_conserved(&everyone).await;
+
+    // Socialized pro rata: a withdrawal pays its backed share V / (V + D).
+    let (v0, d0) = (asset.total_deposits as u128, asset.socialized_loss as u128);
+    let amount = 1_000 * USDC;
+    let oracle = m.usdc_price();
+    let ix = m.env.withdraw_ix(
+        saver.margin,
+        m.usdc_mint,
+        saver.wallet,
+        saver.key.pubkey(),
+        anchor_spl::token::spl_token::ID,
+        amount,
+        &[(m.usdc, oracle)],
+    );
+    let w0 = m.env.token_balance(&saver.wallet).await;
+    m.env.send(&[ix], &[&saver.key.insecure_clone()]).await.unwrap();
+    let paid = m.env.token_balance(&saver.wallet).await - w0;
+    assert_eq!(paid as u128, amount as u128 * v0 / (v0 + d0));
+    assert!(paid < amount);
+    m.assert_conserved(&everyone).await;
+}
+
+#[tokio::test]
+async fn two_keepers_racing_one_wins_the_other_is_refused_cleanly() {
+    let mut m = Market::new().await;
+    let (f, maker, victim, first) = underwater_future(&mut m).await;
+    let second = m.trader(100_000 * USDC).await;
+    let plan = m.plan(victim.margin).await;
+    // Both keepers saw the same plan and sent it; one lands first.
+    let a = m.liquidate_ix(victim.margin, &first, plan.request.clone());
+    let b = m.liquidate_ix(victim.margin, &second, plan.request.clone());
+    m.env.send(&[a], &[&first.key.insecure_clone()]).await.unwrap();
+    let snapshot = m.env.margin(&second.margin).await;
+    let e = m.env.send(&[b], &[&second.key.insecure_clone()]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::NotLiquidatable)));
+    let after = m.env.margin(&second.margin).await;
+    assert_eq!(quote_balance(&after, &m.usdc), quote_balance(&snapshot, &m.usdc));
+    assert_eq!(lots_of(&after, &f), 0);
+    m.assert_conserved(&all_accounts(&[&maker, &victim, &first, &second])).await;
+}
