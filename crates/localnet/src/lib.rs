@@ -81,6 +81,33 @@ pub fn custom_code(e: &BanksClientError) -> Option<u32> {
     }
 }
 
+/// The bytes of a Pyth `PriceUpdateV2` account.
+pub fn price_update(feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64, full: bool) -> Vec<u8> {
+    let update = PriceUpdateV2 {
+        write_authority: Pubkey::new_unique(),
+        verification_level: if full {
+            VerificationLevel::Full
+        } else {
+            VerificationLevel::Partial { num_signatures: 3 }
+        },
+        price_message: PriceFeedMessage {
+            feed_id: feed,
+            price,
+            conf,
+            exponent: expo,
+            publish_time,
+            prev_publish_time: publish_time - 1,
+            ema_price: price,
+            ema_conf: conf,
+        },
+        posted_slot: 1,
+    };
+    let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
+    update.try_serialize(&mut data).unwrap();
+    data.resize(PriceUpdateV2::LEN, 0);
+    data
+}
+
 /// Syscall stubs are process-global: tests that install them run one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -91,6 +118,9 @@ pub struct Env {
     pub risk: Keypair,
     pub vol: Keypair,
     pub now: i64,
+    /// Every account a transaction named or a fake price was written to: the embedded
+    /// chain's index (program-test has no getProgramAccounts).
+    pub known: std::collections::BTreeSet<Pubkey>,
 }
 
 impl Env {
@@ -111,6 +141,7 @@ impl Env {
             risk: Keypair::new(),
             vol: Keypair::new(),
             now: clock.unix_timestamp,
+            known: Default::default(),
         };
         let (a, r, v) = (env.admin.pubkey(), env.risk.pubkey(), env.vol.pubkey());
         env.fund(&a).await;
@@ -129,11 +160,23 @@ impl Env {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> std::result::Result<(), BanksClientError> {
+        self.known.extend(ixs.iter().flat_map(|ix| ix.accounts.iter().map(|a| a.pubkey)));
         let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
         let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
         all.extend_from_slice(signers);
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &all, bh);
         self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Simulates `ixs` and returns the return data (or the error).
+    pub async fn simulate(&mut self, ixs: &[Instruction]) -> std::result::Result<Vec<u8>, BanksClientError> {
+        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
+        if let Some(Err(err)) = sim.result {
+            return Err(BanksClientError::SimulationError { err, logs: vec![], units_consumed: 0, return_data: None });
+        }
+        Ok(sim.simulation_details.and_then(|d| d.return_data).map(|r| r.data).unwrap_or_default())
     }
 
     /// Simulates `ix` and decodes its return data (read-only instructions).
@@ -246,32 +289,21 @@ impl Env {
         publish_time: i64,
         full: bool,
     ) -> Pubkey {
-        let update = PriceUpdateV2 {
-            write_authority: Pubkey::new_unique(),
-            verification_level: if full {
-                VerificationLevel::Full
-            } else {
-                VerificationLevel::Partial { num_signatures: 3 }
-            },
-            price_message: PriceFeedMessage {
-                feed_id: feed,
-                price,
-                conf,
-                exponent: expo,
-                publish_time,
-                prev_publish_time: publish_time - 1,
-                ema_price: price,
-                ema_conf: conf,
-            },
-            posted_slot: 1,
-        };
-        let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
-        update.try_serialize(&mut data).unwrap();
-        data.resize(PriceUpdateV2::LEN, 0);
         let key = Pubkey::new_unique();
+        self.write_account(key, price_update(feed, price, conf, expo, publish_time, full), owner);
+        key
+    }
+
+    /// Writes a Pyth price at `key` (a feed account updated in place, as Pyth's push feeds are).
+    pub fn pyth_at(&mut self, key: Pubkey, feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64) {
+        let data = price_update(feed, price, conf, expo, publish_time, true);
+        self.write_account(key, data, pyth_solana_receiver_sdk::ID);
+    }
+
+    fn write_account(&mut self, key: Pubkey, data: Vec<u8>, owner: Pubkey) {
         let acc = Account { lamports: 1_000_000_000, data, owner, executable: false, rent_epoch: 0 };
         self.ctx.set_account(&key, &AccountSharedData::from(acc));
-        key
+        self.known.insert(key);
     }
 
     // ---- instructions ----

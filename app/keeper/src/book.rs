@@ -1,0 +1,174 @@
+//! The program's accounts as the keeper sees them, and margin evaluated off chain by the
+//! program's own `margin_check` (fed with the fetched accounts), so keeper and program agree.
+use crate::chain::{Chain, ChainError};
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::instruction::AccountMeta;
+use anchor_lang::{AccountDeserialize, Discriminator};
+use portfolio_margin::state::{CollateralAsset, Config, Instrument, MarginAccount, NO_GROUP, Underlying, seeds};
+use risk_kernel::margin::MarginReport;
+use solana_account::Account;
+use std::collections::HashMap;
+
+/// Pyth price accounts by feed id.
+pub type Oracles = HashMap<[u8; 32], Pubkey>;
+
+pub struct Book {
+    pub config: Config,
+    pub assets: Vec<(Pubkey, CollateralAsset)>,
+    pub underlyings: Vec<(Pubkey, Underlying)>,
+    pub instruments: Vec<(Pubkey, Instrument)>,
+    pub accounts: Vec<(Pubkey, MarginAccount)>,
+    /// Raw bytes of every account above and of the oracles, for off-chain margin checks.
+    pub raw: HashMap<Pubkey, Account>,
+}
+
+fn zero_copy<T: bytemuck::Pod>(data: &[u8]) -> Option<T> {
+    data.get(8..8 + std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned)
+}
+
+impl Book {
+    /// Every program account, and the oracle accounts in `oracles`.
+    pub async fn load<C: Chain>(chain: &mut C, oracles: &Oracles) -> Result<Book, ChainError> {
+        let all = chain.program_accounts().await?;
+        let mut book = Book {
+            config: empty_config(),
+            assets: vec![],
+            underlyings: vec![],
+            instruments: vec![],
+            accounts: vec![],
+            raw: HashMap::new(),
+        };
+        let mut have_config = false;
+        for (key, acc) in all {
+            let d = &acc.data;
+            let is = |disc: &[u8]| d.len() >= 8 && &d[..8] == disc;
+            if is(Config::DISCRIMINATOR) {
+                if let Ok(c) = Config::try_deserialize(&mut &d[..]) {
+                    book.config = c;
+                    have_config = true;
+                }
+            } else if is(CollateralAsset::DISCRIMINATOR) {
+                if let Ok(a) = CollateralAsset::try_deserialize(&mut &d[..]) {
+                    book.assets.push((key, a));
+                }
+            } else if is(Underlying::DISCRIMINATOR) {
+                if let Ok(u) = Underlying::try_deserialize(&mut &d[..]) {
+                    book.underlyings.push((key, u));
+                }
+            } else if is(Instrument::DISCRIMINATOR) {
+                if let Some(i) = zero_copy::<Instrument>(d) {
+                    book.instruments.push((key, i));
+                }
+            } else if is(MarginAccount::DISCRIMINATOR)
+                && let Some(m) = zero_copy::<MarginAccount>(d)
+            {
+                book.accounts.push((key, m));
+            }
+            book.raw.insert(key, acc);
+        }
+        if !have_config {
+            return Err(ChainError::Rejected("no portfolio-margin Config account on this chain".into()));
+        }
+        let keys: Vec<Pubkey> = oracles.values().copied().collect();
+        for (k, a) in keys.iter().zip(chain.accounts(&keys).await?) {
+            if let Some(a) = a {
+                book.raw.insert(*k, a);
+            }
+        }
+        Ok(book)
+    }
+
+    pub fn underlying(&self, key: &Pubkey) -> Option<&Underlying> {
+        self.underlyings.iter().find(|(k, _)| k == key).map(|(_, u)| u)
+    }
+
+    pub fn instrument(&self, key: &Pubkey) -> Option<&Instrument> {
+        self.instruments.iter().find(|(k, _)| k == key).map(|(_, i)| i)
+    }
+
+    pub fn asset(&self, key: &Pubkey) -> Option<&CollateralAsset> {
+        self.assets.iter().find(|(k, _)| k == key).map(|(_, a)| a)
+    }
+
+    /// The remaining accounts a margin check of `acc` needs (see the program's `margin_check`):
+    /// assets and their oracles, instruments, and underlyings (of instruments and mapped assets).
+    pub fn check_accounts(&self, acc: &MarginAccount, oracles: &Oracles) -> Vec<Pubkey> {
+        let mut v: Vec<Pubkey> = vec![];
+        let mut push = |k: Pubkey| {
+            if !v.contains(&k) {
+                v.push(k)
+            }
+        };
+        for b in &acc.balances[..acc.n_balances as usize] {
+            push(b.asset);
+            if let Some(a) = self.asset(&b.asset) {
+                if let Some(o) = oracles.get(&a.params.feed_id) {
+                    push(*o);
+                }
+                if a.params.group != NO_GROUP {
+                    let id = a.params.group;
+                    push(Pubkey::find_program_address(&[seeds::UNDERLYING, &[id]], &portfolio_margin::ID).0);
+                }
+            }
+        }
+        for p in &acc.positions[..acc.n_positions as usize] {
+            push(p.instrument);
+            if let Some(i) = self.instrument(&p.instrument) {
+                push(i.underlying);
+            }
+        }
+        v
+    }
+
+    /// As account metas, instruments writable when `writable` (liquidations).
+    pub fn check_metas(&self, accounts: &[&MarginAccount], oracles: &Oracles, writable: bool) -> Vec<AccountMeta> {
+        let mut keys: Vec<Pubkey> = vec![];
+        for a in accounts {
+            for k in self.check_accounts(a, oracles) {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys.into_iter()
+            .map(|k| {
+                if writable && self.instrument(&k).is_some() {
+                    AccountMeta::new(k, false)
+                } else {
+                    AccountMeta::new_readonly(k, false)
+                }
+            })
+            .collect()
+    }
+
+    /// The program's margin report of `acc` at `now`, computed here from the fetched accounts.
+    pub fn evaluate(&self, acc: &MarginAccount, oracles: &Oracles, now: i64) -> Result<MarginReport, String> {
+        let keys = self.check_accounts(acc, oracles);
+        let mut store: Vec<(Pubkey, u64, Vec<u8>, Pubkey)> = Vec::with_capacity(keys.len());
+        for k in keys {
+            let a = self.raw.get(&k).ok_or_else(|| format!("account {k} not loaded"))?;
+            store.push((k, a.lamports, a.data.clone(), a.owner));
+        }
+        let infos: Vec<AccountInfo> =
+            store.iter_mut().map(|(k, l, d, o)| AccountInfo::new(k, false, false, l, d, o, false)).collect();
+        portfolio_margin::margin_check::report(acc, &infos, now, &self.config)
+            .and_then(|c| c.require_complete())
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn empty_config() -> Config {
+    Config {
+        version: 0,
+        bump: 0,
+        vault_authority_bump: 0,
+        paused: 0,
+        admin: Pubkey::default(),
+        risk_authority: Pubkey::default(),
+        vol_oracle_authority: Pubkey::default(),
+        rate: 0,
+        extreme_weight: 0,
+        liquidation: Default::default(),
+        reserved: [0; 24],
+    }
+}

@@ -1,0 +1,56 @@
+//! The embedded local chain (program-test, the program loaded natively).
+use super::{Chain, ChainError};
+use anchor_lang::prelude::{Clock, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use localnet::{Env, custom_code};
+use solana_account::Account;
+use solana_keypair::Keypair;
+
+pub struct LocalChain<'a> {
+    pub env: &'a mut Env,
+}
+
+fn map_err(e: solana_program_test::BanksClientError) -> ChainError {
+    match custom_code(&e) {
+        Some(c) => ChainError::Program(c),
+        None => ChainError::Rejected(e.to_string()),
+    }
+}
+
+impl Chain for LocalChain<'_> {
+    async fn now(&mut self) -> Result<i64, ChainError> {
+        let clock: Clock = self.env.ctx.banks_client.get_sysvar().await.map_err(map_err)?;
+        Ok(clock.unix_timestamp)
+    }
+
+    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError> {
+        let keys: Vec<Pubkey> = self.env.known.iter().copied().collect();
+        let accounts = self.accounts(&keys).await?;
+        Ok(keys
+            .into_iter()
+            .zip(accounts)
+            .filter_map(|(k, a)| a.filter(|a| a.owner == portfolio_margin::ID).map(|a| (k, a)))
+            .collect())
+    }
+
+    async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.env.ctx.banks_client.get_account(*k).await.map_err(map_err)?);
+        }
+        Ok(out)
+    }
+
+    async fn simulate(&mut self, ixs: &[Instruction], _payer: &Keypair) -> Result<Vec<u8>, ChainError> {
+        self.env.simulate(ixs).await.map_err(map_err)
+    }
+
+    async fn send(&mut self, ixs: &[Instruction], signer: &Keypair) -> Result<String, ChainError> {
+        // The payer of the embedded chain pays; the keeper signs only where it must.
+        use solana_signer::Signer;
+        let needed = ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == signer.pubkey());
+        let signers: &[&Keypair] = if needed { &[signer] } else { &[] };
+        self.env.send(ixs, signers).await.map_err(map_err)?;
+        Ok("local".into())
+    }
+}

@@ -1,0 +1,66 @@
+//! What the keeper needs from a chain, with two implementations: a cluster's JSON-RPC
+//! ([`rpc::RpcChain`]) and the embedded local chain ([`local::LocalChain`]).
+pub mod local;
+pub mod rpc;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use solana_account::Account;
+use solana_keypair::Keypair;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainError {
+    /// The program refused with this custom error code (not retried).
+    Program(u32),
+    /// The chain refused the transaction for another reason (not retried).
+    Rejected(String),
+    /// RPC or transport trouble (retried with backoff).
+    Transport(String),
+}
+
+impl std::fmt::Display for ChainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainError::Program(c) => write!(f, "program error {c}{}", error_name(*c)),
+            ChainError::Rejected(m) => write!(f, "rejected: {m}"),
+            ChainError::Transport(m) => write!(f, "transport: {m}"),
+        }
+    }
+}
+
+/// The code a program error reaches clients with.
+pub fn code(e: portfolio_margin::error::PmError) -> u32 {
+    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
+}
+
+/// " (Name)" for the program errors a keeper meets in normal operation.
+pub fn error_name(c: u32) -> String {
+    use portfolio_margin::error::PmError::*;
+    let known = [
+        NotLiquidatable,
+        LiquidationWorsens,
+        InvalidLiquidationRequest,
+        InitialMarginViolated,
+        RiskStale,
+        OracleStale,
+        AccountsMismatch,
+        PositionExpiredUnsettled,
+        Paused,
+        NotBankrupt,
+    ];
+    known.into_iter().find(|e| code(*e) == c).map(|e| format!(" ({e:?})")).unwrap_or_default()
+}
+
+/// A chain the keeper can read and write.
+#[allow(async_fn_in_trait)] // used through generics only, never as a trait object
+pub trait Chain {
+    /// The cluster's unix time (Clock sysvar).
+    async fn now(&mut self) -> Result<i64, ChainError>;
+    /// Every account owned by the portfolio-margin program.
+    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError>;
+    async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError>;
+    /// Simulates `ixs` and returns the last instruction's return data.
+    async fn simulate(&mut self, ixs: &[Instruction], payer: &Keypair) -> Result<Vec<u8>, ChainError>;
+    /// Sends `ixs` signed (and paid) by `signer`; returns the signature or a description.
+    async fn send(&mut self, ixs: &[Instruction], signer: &Keypair) -> Result<String, ChainError>;
+}

@@ -1,0 +1,351 @@
+//! One keeper pass: refresh stale risk snapshots, evaluate every margin account with the
+//! program's code, liquidate the unhealthy ones by the program's own plan, resolve
+//! bankruptcies. Program refusals are outcomes (a lost race is normal), transport errors are
+//! retried with backoff.
+use crate::book::{Book, Oracles};
+use crate::chain::{Chain, ChainError, code, error_name};
+use crate::{info, warn};
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{AnchorDeserialize, InstructionData, ToAccountMetas};
+use portfolio_margin::error::PmError;
+use portfolio_margin::instructions::LiquidationPlan;
+use portfolio_margin::state::{MarginAccount, seeds};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub oracles: Oracles,
+    /// Compute-unit limit and price (micro-lamports per CU) put in front of every transaction.
+    pub cu_limit: u32,
+    pub cu_price: u64,
+    /// Attempts per transaction on transport errors (backoff doubles from `backoff`).
+    pub retries: u32,
+    pub backoff: Duration,
+    /// Refresh an underlying's snapshot once it is older than this share of its max age, or
+    /// when its oracle has published since.
+    pub refresh_after_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            oracles: Oracles::new(),
+            cu_limit: 1_400_000,
+            cu_price: 0,
+            retries: 4,
+            backoff: Duration::from_millis(500),
+            refresh_after_secs: 30,
+        }
+    }
+}
+
+/// What happened to one account in a pass.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Refreshed an underlying's snapshot and its instruments' caches.
+    Cranked {
+        underlying: Pubkey,
+    },
+    Liquidated {
+        account: Pubkey,
+        fee: i64,
+        reaches_target: bool,
+    },
+    /// Another keeper got there first, or the account recovered: nothing to do.
+    LostRace {
+        account: Pubkey,
+    },
+    Bankruptcy {
+        account: Pubkey,
+    },
+    Failed {
+        account: Pubkey,
+        error: String,
+    },
+}
+
+pub struct Keeper {
+    pub wallet: Keypair,
+    /// The keeper's own margin account: it takes over what it liquidates.
+    pub margin: Pubkey,
+    pub settings: Settings,
+}
+
+pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
+    Instruction { program_id: portfolio_margin::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+fn pda(seeds: &[&[u8]]) -> Pubkey {
+    Pubkey::find_program_address(seeds, &portfolio_margin::ID).0
+}
+
+pub fn config_pda() -> Pubkey {
+    pda(&[seeds::CONFIG])
+}
+
+pub fn vault_authority() -> Pubkey {
+    pda(&[seeds::VAULT_AUTHORITY])
+}
+
+pub fn insurance_pda() -> Pubkey {
+    pda(&[seeds::MARGIN_ACCOUNT, vault_authority().as_ref(), &0u16.to_le_bytes()])
+}
+
+impl Keeper {
+    fn budget(&self) -> Vec<Instruction> {
+        use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
+        let mut v = vec![Cb::set_compute_unit_limit(self.settings.cu_limit)];
+        if self.settings.cu_price > 0 {
+            v.push(Cb::set_compute_unit_price(self.settings.cu_price));
+        }
+        v
+    }
+
+    /// Sends with the compute-budget instructions, retrying transport errors with backoff.
+    pub async fn send<C: Chain>(&self, chain: &mut C, ixs: &[Instruction]) -> Result<String, ChainError> {
+        let mut all = self.budget();
+        all.extend_from_slice(ixs);
+        let mut wait = self.settings.backoff;
+        let mut attempt = 1;
+        loop {
+            match chain.send(&all, &self.wallet).await {
+                Err(ChainError::Transport(e)) if attempt < self.settings.retries => {
+                    warn!("send failed ({e}); retry {attempt} in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn load<C: Chain>(&self, chain: &mut C) -> Result<Book, ChainError> {
+        let mut wait = self.settings.backoff;
+        let mut attempt = 1;
+        loop {
+            match Book::load(chain, &self.settings.oracles).await {
+                Err(ChainError::Transport(e)) if attempt < self.settings.retries => {
+                    warn!("reading accounts failed ({e}); retry {attempt} in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One pass over the chain.
+    pub async fn tick<C: Chain>(&self, chain: &mut C) -> Result<Vec<Outcome>, ChainError> {
+        let now = chain.now().await?;
+        let book = self.load(chain).await?;
+        let mut out = self.crank(chain, &book, now).await;
+        let book = if out.is_empty() { book } else { self.load(chain).await? };
+        let plans = self.scan(chain, &book, now).await;
+        for (account, plan) in plans {
+            out.push(self.liquidate(chain, &book, account, plan).await);
+        }
+        // Accounts liquidation emptied with a debt left: the waterfall's next steps.
+        let book = self.load(chain).await?;
+        for (key, acc) in &book.accounts {
+            if let Some(quote) = bankrupt_in(acc) {
+                out.push(self.resolve_bankruptcy(chain, *key, quote).await);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Refreshes underlyings whose snapshot is old or whose oracle has published since.
+    async fn crank<C: Chain>(&self, chain: &mut C, book: &Book, now: i64) -> Vec<Outcome> {
+        let mut out = vec![];
+        for (key, u) in &book.underlyings {
+            let Some(oracle) = self.settings.oracles.get(&u.params.feed_id) else { continue };
+            let published = book.raw.get(oracle).and_then(|a| publish_time(&a.data));
+            let old = now - u.snapshot.refreshed_at >= self.settings.refresh_after_secs;
+            let moved = published.is_some_and(|t| t > u.snapshot.publish_time);
+            if !(old || moved) {
+                continue;
+            }
+            let mut ixs = vec![ix(
+                portfolio_margin::accounts::UnderlyingRefresh {
+                    config: config_pda(),
+                    underlying: *key,
+                    price_update: *oracle,
+                },
+                portfolio_margin::instruction::UnderlyingRefresh {},
+            )];
+            for (ik, i) in book.instruments.iter().filter(|(_, i)| i.underlying == *key && !i.is_expired(now)) {
+                let _ = i;
+                ixs.push(ix(
+                    portfolio_margin::accounts::InstrumentRefresh {
+                        config: config_pda(),
+                        underlying: *key,
+                        instrument: *ik,
+                    },
+                    portfolio_margin::instruction::InstrumentRefresh {},
+                ));
+            }
+            // The snapshot and the first instruments together, the rest eight at a time.
+            let rest = ixs.split_off(ixs.len().min(8));
+            let mut result = self.send(chain, &ixs).await;
+            for chunk in rest.chunks(8) {
+                if result.is_ok() {
+                    result = self.send(chain, chunk).await;
+                }
+            }
+            match result {
+                Ok(_) => {
+                    info!("crank: refreshed underlying {} and its instruments", u.id);
+                    out.push(Outcome::Cranked { underlying: *key });
+                }
+                Err(e) => {
+                    warn!("crank of underlying {} failed: {e}", u.id);
+                    out.push(Outcome::Failed { account: *key, error: e.to_string() });
+                }
+            }
+        }
+        out
+    }
+
+    /// Accounts under maintenance by the program's own code, with the program's plan for each.
+    pub async fn scan<C: Chain>(&self, chain: &mut C, book: &Book, now: i64) -> Vec<(Pubkey, LiquidationPlan)> {
+        let mut found = vec![];
+        for (key, acc) in &book.accounts {
+            if *key == self.margin || *key == insurance_pda() || acc.n_positions + acc.n_balances == 0 {
+                continue;
+            }
+            match book.evaluate(acc, &self.settings.oracles, now) {
+                Ok(r) if r.equity < r.maintenance => {
+                    info!(
+                        "account {key}: equity {:.2} < maintenance {:.2}: liquidatable",
+                        r.equity.to_f64(),
+                        r.maintenance.to_f64()
+                    );
+                    match self.plan(chain, book, key, acc).await {
+                        Ok(plan) if plan.liquidatable => found.push((*key, plan)),
+                        Ok(_) => info!("account {key}: healthy by the program's check"),
+                        Err(e) => warn!("account {key}: no plan: {e}"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => warn!("account {key}: cannot evaluate: {e}"),
+            }
+        }
+        found
+    }
+
+    fn quote_asset(&self, book: &Book, acc: &MarginAccount) -> Option<Pubkey> {
+        let from_position = acc.positions[..acc.n_positions as usize]
+            .iter()
+            .find_map(|p| book.instrument(&p.instrument).and_then(|i| book.underlying(&i.underlying)))
+            .map(|u| u.quote_asset);
+        from_position.or_else(|| book.underlyings.first().map(|(_, u)| u.quote_asset))
+    }
+
+    pub async fn plan<C: Chain>(
+        &self,
+        chain: &mut C,
+        book: &Book,
+        key: &Pubkey,
+        acc: &MarginAccount,
+    ) -> Result<LiquidationPlan, ChainError> {
+        let quote = self.quote_asset(book, acc).ok_or(ChainError::Rejected("no quote asset".into()))?;
+        let mut ix = ix(
+            portfolio_margin::accounts::LiquidationPlanView {
+                config: config_pda(),
+                quote_asset: quote,
+                margin_account: *key,
+            },
+            portfolio_margin::instruction::LiquidationPlan {},
+        );
+        ix.accounts.extend(book.check_metas(&[acc], &self.settings.oracles, false));
+        let data = chain.simulate(&[ix], &self.wallet).await?;
+        LiquidationPlan::deserialize(&mut &data[..]).map_err(|e| ChainError::Rejected(format!("plan: {e}")))
+    }
+
+    /// Sends the plan's request; a refusal because the account is healthy is a lost race.
+    pub async fn liquidate<C: Chain>(&self, chain: &mut C, book: &Book, key: Pubkey, plan: LiquidationPlan) -> Outcome {
+        let Some(acc) = book.accounts.iter().find(|(k, _)| *k == key).map(|(_, a)| a) else {
+            return Outcome::Failed { account: key, error: "account vanished".into() };
+        };
+        let Some(mine) = book.accounts.iter().find(|(k, _)| *k == self.margin).map(|(_, a)| a) else {
+            return Outcome::Failed { account: key, error: format!("keeper margin account {} not found", self.margin) };
+        };
+        let Some(quote) = self.quote_asset(book, acc) else {
+            return Outcome::Failed { account: key, error: "no quote asset".into() };
+        };
+        let mut ix = ix(
+            portfolio_margin::accounts::Liquidate {
+                config: config_pda(),
+                quote_asset: quote,
+                liquidatee: key,
+                liquidator_account: self.margin,
+                liquidator: self.wallet.pubkey(),
+                insurance: insurance_pda(),
+                vault_authority: vault_authority(),
+            },
+            portfolio_margin::instruction::Liquidate { args: plan.request.clone() },
+        );
+        ix.accounts.extend(book.check_metas(&[acc, mine], &self.settings.oracles, true));
+        let takes = plan.request.positions.len() + plan.request.collateral.len();
+        match self.send(chain, &[ix]).await {
+            Ok(sig) => {
+                info!(
+                    "liquidated {key}: {takes} item(s), discount {:.2}%, fee {} native units, target {} ({sig})",
+                    plan.discount as f64 / (1u64 << 48) as f64 * 100.0,
+                    plan.fee,
+                    if plan.reaches_target { "reached" } else { "not reachable: bankruptcy may follow" },
+                );
+                Outcome::Liquidated { account: key, fee: plan.fee, reaches_target: plan.reaches_target }
+            }
+            Err(ChainError::Program(c)) if c == code(PmError::NotLiquidatable) => {
+                info!("{key}: already healthy (another keeper won the race)");
+                Outcome::LostRace { account: key }
+            }
+            Err(e) => {
+                warn!(
+                    "liquidation of {key} failed: {e}{}",
+                    if let ChainError::Program(c) = e { error_name(c) } else { String::new() }
+                );
+                Outcome::Failed { account: key, error: e.to_string() }
+            }
+        }
+    }
+
+    async fn resolve_bankruptcy<C: Chain>(&self, chain: &mut C, key: Pubkey, quote: Pubkey) -> Outcome {
+        let ix = ix(
+            portfolio_margin::accounts::ResolveBankruptcy {
+                config: config_pda(),
+                quote_asset: quote,
+                margin_account: key,
+                insurance: insurance_pda(),
+                vault_authority: vault_authority(),
+            },
+            portfolio_margin::instruction::ResolveBankruptcy {},
+        );
+        match self.send(chain, &[ix]).await {
+            Ok(sig) => {
+                info!("bankruptcy of {key} resolved: insurance fund, then socialized loss ({sig})");
+                Outcome::Bankruptcy { account: key }
+            }
+            Err(ChainError::Program(c)) if c == code(PmError::NotBankrupt) => Outcome::LostRace { account: key },
+            Err(e) => Outcome::Failed { account: key, error: e.to_string() },
+        }
+    }
+}
+
+/// The asset of the only balance left, when it is a debt and no position remains.
+fn bankrupt_in(acc: &MarginAccount) -> Option<Pubkey> {
+    (acc.n_positions == 0 && acc.n_balances == 1 && acc.balances[0].amount < 0).then_some(acc.balances[0].asset)
+}
+
+/// publish_time of a Pyth PriceUpdateV2 account.
+fn publish_time(data: &[u8]) -> Option<i64> {
+    use anchor_lang::AccountDeserialize;
+    let u = pyth_solana_receiver_sdk::price_update::PriceUpdateV2::try_deserialize(&mut &data[..]).ok()?;
+    Some(u.price_message.publish_time)
+}

@@ -1,0 +1,153 @@
+//! `keeper`: liquidation keeper for portfolio-margin, and the end-to-end demo.
+use anchor_lang::prelude::Pubkey;
+use clap::{Parser, Subcommand};
+use keeper::book::Oracles;
+use keeper::chain::rpc::RpcChain;
+use keeper::keeper::{Keeper, Outcome, Settings};
+use keeper::{info, warn};
+use solana_signer::Signer;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "keeper",
+    version,
+    about = "Liquidation keeper for the portfolio-margin program, and its end-to-end demo"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Watch a cluster: refresh stale risk snapshots, liquidate accounts under maintenance
+    /// margin (by the program's own plan), resolve bankruptcies. Runs until Ctrl-C.
+    Run(RunArgs),
+    /// The whole story on an embedded local chain (no validator, no network), in seconds.
+    Demo,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// JSON-RPC URL of the cluster.
+    #[arg(long, env = "PM_RPC_URL", default_value = "http://127.0.0.1:8899")]
+    rpc_url: String,
+    /// Keypair file of the keeper's wallet (pays fees, signs liquidations).
+    #[arg(long, env = "PM_KEYPAIR")]
+    keypair: std::path::PathBuf,
+    /// The keeper's margin account (takes over what it liquidates; must be funded to meet
+    /// initial margin afterwards). Default: the wallet's sub-account 0.
+    #[arg(long, env = "PM_MARGIN_ACCOUNT")]
+    margin_account: Option<String>,
+    /// Pyth price account per feed, as FEED_ID_HEX=ACCOUNT (repeat per feed; comma-separated in the env).
+    #[arg(long = "oracle", env = "PM_ORACLES", value_delimiter = ',', required = true)]
+    oracles: Vec<String>,
+    /// Seconds between passes.
+    #[arg(long, env = "PM_INTERVAL_SECS", default_value_t = 5)]
+    interval_secs: u64,
+    /// Compute-unit limit set on every transaction.
+    #[arg(long, env = "PM_CU_LIMIT", default_value_t = 1_400_000)]
+    cu_limit: u32,
+    /// Priority fee, micro-lamports per compute unit (0 = none).
+    #[arg(long, env = "PM_CU_PRICE", default_value_t = 0)]
+    cu_price: u64,
+    /// Attempts per transaction on RPC errors (backoff doubles from 500 ms).
+    #[arg(long, env = "PM_MAX_RETRIES", default_value_t = 4)]
+    max_retries: u32,
+    /// Refresh a risk snapshot older than this many seconds (or when its oracle published since).
+    #[arg(long, env = "PM_REFRESH_SECS", default_value_t = 30)]
+    refresh_secs: i64,
+    /// One pass, then exit (for cron and scripts).
+    #[arg(long)]
+    once: bool,
+}
+
+fn parse_oracles(list: &[String]) -> Result<Oracles, String> {
+    let mut out = Oracles::new();
+    for item in list {
+        let (feed, acc) =
+            item.split_once('=').ok_or_else(|| format!("--oracle {item}: expected FEED_ID_HEX=ACCOUNT"))?;
+        let hex = feed.trim_start_matches("0x");
+        if hex.len() != 64 {
+            return Err(format!("--oracle {item}: the feed id must be 32 bytes of hex"));
+        }
+        let mut id = [0u8; 32];
+        for (i, b) in id.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle {item}: bad hex"))?;
+        }
+        let key = Pubkey::from_str(acc).map_err(|_| format!("--oracle {item}: bad account address"))?;
+        out.insert(id, key);
+    }
+    Ok(out)
+}
+
+async fn run(args: RunArgs) -> Result<(), String> {
+    let wallet = solana_keypair::read_keypair_file(&args.keypair)
+        .map_err(|e| format!("cannot read keypair {}: {e}", args.keypair.display()))?;
+    let margin = match &args.margin_account {
+        Some(s) => Pubkey::from_str(s).map_err(|_| format!("--margin-account {s}: bad address"))?,
+        None => localnet::margin_pda(&wallet.pubkey(), 0),
+    };
+    let settings = Settings {
+        oracles: parse_oracles(&args.oracles)?,
+        cu_limit: args.cu_limit,
+        cu_price: args.cu_price,
+        retries: args.max_retries.max(1),
+        backoff: Duration::from_millis(500),
+        refresh_after_secs: args.refresh_secs,
+    };
+    info!("keeper {} (margin account {margin}) on {}", wallet.pubkey(), args.rpc_url);
+    let keeper = Keeper { wallet, margin, settings };
+    let mut chain = RpcChain::new(args.rpc_url.clone());
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                info!("Ctrl-C: stopping");
+                return Ok(());
+            }
+            r = keeper.tick(&mut chain) => match r {
+                Ok(outcomes) => {
+                    let n = outcomes.iter().filter(|o| matches!(o, Outcome::Liquidated { .. })).count();
+                    info!("pass done: {} action(s), {n} liquidation(s)", outcomes.len());
+                }
+                Err(e) => warn!("pass failed: {e} (will retry next pass)"),
+            }
+        }
+        if args.once {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                info!("Ctrl-C: stopping");
+                return Ok(());
+            }
+            _ = tokio::time::sleep(Duration::from_secs(args.interval_secs)) => {}
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Run(a) => run(a).await,
+        Cmd::Demo => {
+            // The embedded chain's own logging is noise here.
+            if std::env::var_os("RUST_LOG").is_none() {
+                // SAFETY: single-threaded at this point (before the chain starts).
+                unsafe { std::env::set_var("RUST_LOG", "error") };
+            }
+            keeper::demo::run().await.map(|_| ())
+        }
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
