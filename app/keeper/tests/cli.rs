@@ -1,0 +1,53 @@
+//! The keeper's command line: help that explains, bad input named, never a panic.
+use std::process::Command;
+
+fn keeper(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_keeper")).args(args).env_remove("PM_ORACLES").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn help_explains_every_flag_and_its_environment_variable() {
+    let (ok, text) = keeper(&["run", "--help"]);
+    assert!(ok);
+    for flag in
+        ["--rpc-url", "--keypair", "--oracle", "--cu-limit", "--cu-price", "--max-retries", "--once", "PM_RPC_URL"]
+    {
+        assert!(text.contains(flag), "{flag} missing from help:\n{text}");
+    }
+    let (ok, text) = keeper(&["--help"]);
+    assert!(ok && text.contains("demo") && text.contains("run"));
+}
+
+#[test]
+fn bad_input_is_named_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("keeper-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ok, text) = keeper(&["run", "--keypair", "/nonexistent/id.json", "--oracle", "00=x", "--once"]);
+    assert!(!ok && text.contains("cannot read keypair"), "{text}");
+    // A real keypair file (64 bytes as JSON), then a malformed oracle flag.
+    let kp = dir.join("id.json");
+    let bytes: Vec<String> = solana_keypair::Keypair::new().to_bytes().iter().map(|b| b.to_string()).collect();
+    std::fs::write(&kp, format!("[{}]", bytes.join(","))).unwrap();
+    let (ok, text) = keeper(&["run", "--keypair", kp.to_str().unwrap(), "--oracle", "abcd=x", "--once"]);
+    assert!(!ok && text.contains("32 bytes of hex"), "{text}");
+    assert!(!text.contains("panicked"));
+    // No RPC node at this port: one pass fails with a transport error, reported, exit 0 (--once).
+    let feed = "ab".repeat(32);
+    let oracle = format!("{feed}=11111111111111111111111111111111");
+    let args = [
+        "run",
+        "--keypair",
+        kp.to_str().unwrap(),
+        "--oracle",
+        &oracle,
+        "--once",
+        "--rpc-url",
+        "http://127.0.0.1:9",
+        "--max-retries",
+        "1",
+    ];
+    let (ok, text) = keeper(&args);
+    assert!(ok && text.contains("pass failed"), "{text}");
+}

@@ -1,0 +1,119 @@
+//! The keeper against the embedded chain: the demo's story, two keepers racing, retries.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use keeper::book::{Book, Oracles};
+use keeper::chain::local::LocalChain;
+use keeper::chain::{Chain, ChainError};
+use keeper::keeper::{Keeper, Outcome, Settings};
+use localnet::market::*;
+use localnet::*;
+use solana_account::Account;
+use solana_keypair::Keypair;
+use std::time::Duration;
+
+const USDC: u64 = 1_000_000;
+
+#[tokio::test]
+async fn the_demo_runs_the_whole_story() {
+    let r = keeper::demo::run().await.expect("demo");
+    assert!(r.saved_pct > 30.0, "portfolio margin saves {:.1}%", r.saved_pct);
+    assert!(r.outcomes.iter().any(|o| matches!(o, Outcome::Liquidated { reaches_target: true, .. })));
+}
+
+/// An underwater account (10 futures bought at 100, SOL now 88) and fixed oracle accounts.
+async fn underwater(m: &mut Market) -> (Pubkey, Oracles) {
+    let (sol, usdc) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let publish = |m: &mut Market, spot: f64| {
+        let now = m.env.now;
+        m.env.pyth_at(sol, SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now);
+        m.env.pyth_at(usdc, USDC_FEED, 100_000_000, 10_000, -8, now);
+    };
+    publish(m, 100.0);
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(200 * USDC).await;
+    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    m.warp(10).await;
+    publish(m, 88.0);
+    (victim.margin, Oracles::from([(SOL_FEED, sol), (USDC_FEED, usdc)]))
+}
+
+async fn keeper_with(m: &mut Market, oracles: &Oracles) -> Keeper {
+    let key = Keypair::new();
+    let t = m.trader_sub(key.insecure_clone(), 0, 100_000 * USDC).await;
+    Keeper { wallet: key, margin: t.margin, settings: Settings { oracles: oracles.clone(), ..Settings::default() } }
+}
+
+#[tokio::test]
+async fn two_keepers_racing_the_loser_gets_an_outcome_not_an_error() {
+    let mut m = Market::new().await;
+    let (victim, oracles) = underwater(&mut m).await;
+    m.crank(88.0).await.unwrap();
+    let k1 = keeper_with(&mut m, &oracles).await;
+    let k2 = keeper_with(&mut m, &oracles).await;
+    let now = m.env.now;
+    let mut chain = LocalChain { env: &mut m.env };
+    let book = Book::load(&mut chain, &oracles).await.unwrap();
+    let p1 = k1.scan(&mut chain, &book, now).await;
+    let p2 = k2.scan(&mut chain, &book, now).await;
+    assert_eq!(p1.len(), 1);
+    assert_eq!(p2.len(), 1);
+    let (a, plan1) = p1.into_iter().next().unwrap();
+    let (b, plan2) = p2.into_iter().next().unwrap();
+    assert_eq!((a, b), (victim, victim));
+    let won = k1.liquidate(&mut chain, &book, a, plan1).await;
+    assert!(matches!(won, Outcome::Liquidated { .. }), "{won:?}");
+    let lost = k2.liquidate(&mut chain, &book, b, plan2).await;
+    assert_eq!(lost, Outcome::LostRace { account: victim });
+    // And the next pass has nothing to do.
+    let next = k2.tick(&mut chain).await.unwrap();
+    assert!(!next.iter().any(|o| matches!(o, Outcome::Liquidated { .. } | Outcome::Failed { .. })), "{next:?}");
+}
+
+/// A chain whose first `failures` sends fail with a transport error.
+struct Flaky<'a> {
+    inner: LocalChain<'a>,
+    failures: u32,
+    sends: u32,
+}
+
+impl Chain for Flaky<'_> {
+    async fn now(&mut self) -> Result<i64, ChainError> {
+        self.inner.now().await
+    }
+    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError> {
+        self.inner.program_accounts().await
+    }
+    async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
+        self.inner.accounts(keys).await
+    }
+    async fn simulate(&mut self, ixs: &[Instruction], payer: &Keypair) -> Result<Vec<u8>, ChainError> {
+        self.inner.simulate(ixs, payer).await
+    }
+    async fn send(&mut self, ixs: &[Instruction], signer: &Keypair) -> Result<String, ChainError> {
+        self.sends += 1;
+        if self.sends <= self.failures {
+            return Err(ChainError::Transport("connection reset".into()));
+        }
+        self.inner.send(ixs, signer).await
+    }
+}
+
+#[tokio::test]
+async fn transport_errors_are_retried_with_backoff_then_given_up() {
+    let mut m = Market::new().await;
+    let (victim, oracles) = underwater(&mut m).await;
+    let mut k = keeper_with(&mut m, &oracles).await;
+    k.settings.backoff = Duration::from_millis(1);
+    k.settings.retries = 3;
+    // Two failures: the third attempt lands.
+    let mut chain = Flaky { inner: LocalChain { env: &mut m.env }, failures: 2, sends: 0 };
+    let out = k.tick(&mut chain).await.unwrap();
+    assert!(out.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == victim)), "{out:?}");
+    // More failures than attempts: reported, not a crash.
+    let mut chain = Flaky { inner: LocalChain { env: &mut m.env }, failures: 100, sends: 0 };
+    let r = k.send(&mut chain, &[]).await;
+    assert_eq!(r, Err(ChainError::Transport("connection reset".into())));
+    assert_eq!(chain.sends, 3);
+}
