@@ -36,6 +36,16 @@ pub const CEILING_SCENARIO: u64 = 1_500;
 pub const CEILING_MARGIN_FROM_RISK_32: u64 = 30_000;
 pub const CEILING_MARGIN_FULL_32: u64 = 1_400_000;
 
+/// Margin checks one `liquidate` instruction runs at most (the program's
+/// `liquidation::engine::MARGIN_CHECKS_PER_LIQUIDATION`): the liquidatee before, up to four
+/// steps to find the share that reaches the target, the liquidatee after, the liquidator.
+pub const LIQUIDATION_MARGIN_CHECKS: u64 = 7;
+/// The kernel's share of a transaction's 1,400,000 CU in the largest liquidation (32
+/// positions, every check from the risk caches); the other 400,000 are left for loading the
+/// ~42 accounts and decoding the caches, which this benchmark does not measure (Anchor 1.x
+/// cannot be built to SBF here, see the toolchain README).
+pub const CEILING_LIQUIDATION_KERNEL_32: u64 = 1_000_000;
+
 pub fn workspace_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)

@@ -40,6 +40,15 @@ fn kernel_cu_within_ceilings_and_bit_identical_to_host() {
     }
     assert!(over.is_empty(), "compute units over the ceilings:\n{}", over.join("\n"));
 
+    // The largest account must be liquidatable in one transaction: the kernel work of a
+    // liquidation is at most LIQUIDATION_MARGIN_CHECKS margin checks of 32 positions.
+    let liquidation = LIQUIDATION_MARGIN_CHECKS * row(ROW_MARGIN_FROM_RISK, Some(32)).cu;
+    println!("largest liquidation, kernel work: {LIQUIDATION_MARGIN_CHECKS} x 32-position checks = {liquidation} CU");
+    assert!(
+        liquidation <= CEILING_LIQUIDATION_KERNEL_32,
+        "liquidation kernel work {liquidation} CU > {CEILING_LIQUIDATION_KERNEL_32}"
+    );
+
     // Sanity of the measurement itself: more positions never cost less.
     for op in [ROW_MARGIN_FROM_RISK, ROW_MARGIN_FULL] {
         let series: Vec<u64> = POSITION_COUNTS.iter().map(|&n| row(op, Some(n)).cu).collect();

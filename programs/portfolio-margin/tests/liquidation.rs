@@ -364,3 +364,37 @@ async fn two_keepers_racing_one_wins_the_other_is_refused_cleanly() {
     assert_eq!(lots_of(&after, &f), 0);
     m.assert_conserved(&all_accounts(&[&maker, &victim, &first, &second])).await;
 }
+
+#[tokio::test]
+async fn the_largest_account_is_fully_liquidated_in_one_instruction() {
+    let mut m = Market::new().await;
+    let n = portfolio_margin::state::MAX_POSITIONS;
+    let mut futs = vec![];
+    for d in 1..=n as i64 {
+        futs.push(m.list(future(m.env.now + d * DAY)).await.unwrap());
+    }
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(600 * USDC).await;
+    let liquidator = m.trader(1_000_000 * USDC).await;
+    for (i, f) in futs.iter().enumerate() {
+        m.trade(*f, &maker, &victim, 1, 100.0, 1 + i as u64).await.unwrap();
+    }
+    assert_eq!(m.env.margin(&victim.margin).await.n_positions as usize, n);
+    // A crash past what 32 lots can bear: no share of the book restores the target.
+    m.crank(40.0).await.unwrap();
+    let plan = m.plan(victim.margin).await;
+    assert!(plan.liquidatable && !plan.reaches_target);
+    assert_eq!(plan.request.positions.len(), n);
+    // One instruction (one transaction) takes all 32 positions.
+    let ix = m.liquidate_ix(victim.margin, &liquidator, plan.request);
+    let accounts = ix.accounts.len();
+    m.env.send(&[ix], &[&liquidator.key.insecure_clone()]).await.unwrap();
+    assert_eq!(m.env.margin(&victim.margin).await.n_positions, 0);
+    assert_eq!(m.env.margin(&liquidator.margin).await.n_positions as usize, n);
+    println!("32-position liquidation: one instruction, {accounts} accounts");
+    // Bankrupt now (a debt, nothing else): the waterfall closes it.
+    let ix = m.bankruptcy_ix(victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    m.assert_conserved(&all_accounts(&[&maker, &victim, &liquidator])).await;
+}

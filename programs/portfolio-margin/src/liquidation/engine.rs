@@ -234,6 +234,12 @@ pub struct Solution {
 /// Chord steps after the first evaluation (each one margin check).
 const MAX_STEPS: usize = 3;
 
+/// Margin checks one `liquidate` runs at most: the liquidatee before, `solve` (1 + MAX_STEPS),
+/// the liquidatee after, the liquidator. bench/cu-runner bounds their compute units for the
+/// largest account (its `LIQUIDATION_MARGIN_CHECKS` mirrors this).
+pub const MARGIN_CHECKS_PER_LIQUIDATION: usize = 1 + (1 + MAX_STEPS) + 1 + 1;
+const _: () = assert!(MARGIN_CHECKS_PER_LIQUIDATION == 7);
+
 /// The smallest share of the request that reaches the target, found by chords from the
 /// whole request down. Health is concave in the share (margin is a max of linear scenario
 /// losses), so every chord step still reaches the target and only removes excess.
