@@ -121,6 +121,8 @@ pub struct Env {
     /// Every account a transaction named or a fake price was written to: the embedded
     /// chain's index (program-test has no getProgramAccounts).
     pub known: std::collections::BTreeSet<Pubkey>,
+    /// Signatures sent, to never resend a byte-identical transaction.
+    sent: std::collections::HashSet<solana_signature::Signature>,
 }
 
 impl Env {
@@ -142,6 +144,7 @@ impl Env {
             vol: Keypair::new(),
             now: clock.unix_timestamp,
             known: Default::default(),
+            sent: Default::default(),
         };
         let (a, r, v) = (env.admin.pubkey(), env.risk.pubkey(), env.vol.pubkey());
         env.fund(&a).await;
@@ -161,16 +164,25 @@ impl Env {
         signers: &[&Keypair],
     ) -> std::result::Result<(), BanksClientError> {
         self.known.extend(ixs.iter().flat_map(|ix| ix.accounts.iter().map(|a| a.pubkey)));
-        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
-        let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
         all.extend_from_slice(signers);
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &all, bh);
+        // The current blockhash (no wait for a new slot). A byte-identical repeat would carry
+        // the same signature and be answered from the status cache: it gets a fresh blockhash.
+        let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
+        let mut tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, bh);
+        if self.sent.contains(&tx.signatures[0]) {
+            self.ctx.last_blockhash = bh;
+            let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+            tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, bh);
+        }
+        self.sent.insert(tx.signatures[0]);
         self.ctx.banks_client.process_transaction(tx).await
     }
 
     /// Simulates `ixs` and returns the return data (or the error).
     pub async fn simulate(&mut self, ixs: &[Instruction]) -> std::result::Result<Vec<u8>, BanksClientError> {
-        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+        let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
         if let Some(Err(err)) = sim.result {
@@ -181,7 +193,7 @@ impl Env {
 
     /// Simulates `ix` and decodes its return data (read-only instructions).
     pub async fn view<T: anchor_lang::AnchorDeserialize>(&mut self, ix: Instruction) -> T {
-        let bh = self.ctx.get_new_latest_blockhash().await.unwrap();
+        let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(&[ix], Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await.unwrap();
         sim.result.expect("simulation ran").expect("instruction succeeded");
