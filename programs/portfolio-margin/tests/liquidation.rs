@@ -81,6 +81,7 @@ async fn positions_move_at_mark_up_to_the_target_and_no_further() {
     assert!(plan.liquidatable && plan.reaches_target);
     let n = plan.request.positions[0].lots;
     assert!((2..10).contains(&n), "partial: {n} of 10 lots");
+    println!("plan: take {n} of 10 lots");
 
     // Asking for all 10 lots takes exactly the plan's n.
     m.liquidate(victim.margin, &liquidator, take_all(f, 10)).await.unwrap();
