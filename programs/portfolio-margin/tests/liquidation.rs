@@ -399,3 +399,42 @@ async fn the_largest_account_is_fully_liquidated_in_one_instruction() {
     m.env.send(&[ix], &[]).await.unwrap();
     m.assert_conserved(&all_accounts(&[&maker, &victim, &liquidator])).await;
 }
+
+#[tokio::test]
+async fn the_auction_clock_stops_when_the_account_is_seen_healthy() {
+    let mut m = Market::new().await;
+    let (_f, _maker, victim, _liquidator) = underwater_future(&mut m).await;
+    let ix = m.flag_ix(victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    assert_eq!(m.env.margin(&victim.margin).await.liquidatable_since, m.env.now);
+    // The owner adds collateral (a deposit reads no oracle: the clock keeps running)...
+    let key = victim.key.insecure_clone();
+    let wallet = m.env.token_account(anchor_spl::token::spl_token::ID, &m.usdc_mint, &key.pubkey(), 1_000 * USDC).await;
+    let vault = vault_pda(&m.usdc_mint);
+    let ix = m.env.deposit_ix(
+        victim.margin,
+        m.usdc_mint,
+        vault,
+        wallet,
+        key.pubkey(),
+        anchor_spl::token::spl_token::ID,
+        1_000 * USDC,
+    );
+    m.env.send(&[ix], &[&key]).await.unwrap();
+    assert_ne!(m.env.margin(&victim.margin).await.liquidatable_since, 0);
+    // ...and any check that finds it healthy (a withdrawal here) stops it.
+    let oracle = m.usdc_price();
+    let ix = m.env.withdraw_ix(
+        victim.margin,
+        m.usdc_mint,
+        wallet,
+        key.pubkey(),
+        anchor_spl::token::spl_token::ID,
+        USDC,
+        &[(m.usdc, oracle)],
+    );
+    let mut ix = ix;
+    ix.accounts.extend(m.check_accounts());
+    m.env.send(&[ix], &[&key]).await.unwrap();
+    assert_eq!(m.env.margin(&victim.margin).await.liquidatable_since, 0);
+}

@@ -32,7 +32,7 @@ pub struct PricedCollateral {
     pub asset: Pubkey,
     pub amount: u64,
     pub decimals: u8,
-    /// Oracle mid price.
+    /// Oracle mid price in quote units (asset price / quote price, rounded down).
     pub price: Price,
 }
 
@@ -104,6 +104,17 @@ pub fn price<'info>(
         });
     }
     let oracles: Vec<&AccountInfo> = rem.iter().filter(|a| *a.owner != crate::ID).collect();
+    let oracle_price = |asset: &CollateralAsset| -> Result<Price> {
+        let limits = OracleLimits {
+            feed_id: asset.params.feed_id,
+            max_age_secs: asset.params.max_oracle_age_secs,
+            max_conf_ratio: asset.params.max_conf_ratio,
+        };
+        let oracle = oracles.iter().find(|o| pyth::feed_id(o) == Some(limits.feed_id)).ok_or(PmError::OracleMissing)?;
+        Ok(pyth::read(oracle, &limits, now)?.price)
+    };
+    // Collateral is paid in quote units: its oracle price over the quote asset's.
+    let quote_price = if args.collateral.is_empty() { Price::ONE } else { oracle_price(quote.1)? };
     for (i, t) in args.collateral.iter().enumerate() {
         let dup = args.collateral[..i].iter().any(|o| o.asset == t.asset);
         let slot = acc.balance_slot(&t.asset).ok_or(PmError::InvalidLiquidationRequest)?;
@@ -111,19 +122,8 @@ pub fn price<'info>(
         let ok = !dup && t.asset != *quote.0 && t.amount > 0 && held > 0 && t.amount <= held as u64;
         require!(ok, PmError::InvalidLiquidationRequest);
         let asset = Account::<CollateralAsset>::try_from(find(rem, &t.asset)?)?;
-        let limits = OracleLimits {
-            feed_id: asset.params.feed_id,
-            max_age_secs: asset.params.max_oracle_age_secs,
-            max_conf_ratio: asset.params.max_conf_ratio,
-        };
-        let oracle = oracles.iter().find(|o| pyth::feed_id(o) == Some(limits.feed_id)).ok_or(PmError::OracleMissing)?;
-        let band = pyth::read(oracle, &limits, now)?;
-        out.collateral.push(PricedCollateral {
-            asset: t.asset,
-            amount: t.amount,
-            decimals: asset.decimals,
-            price: band.price,
-        });
+        let price = oracle_price(&asset)?.div(quote_price, Round::Down).map_err(kernel_err)?;
+        out.collateral.push(PricedCollateral { asset: t.asset, amount: t.amount, decimals: asset.decimals, price });
     }
     Ok(out)
 }

@@ -57,6 +57,8 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
         margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?
             .require_initial()?
     };
+    // Initial margin met, so healthy: no liquidation auction clock runs.
+    ctx.accounts.margin_account.load_mut()?.liquidatable_since = 0;
 
     // Pro-rata share of an outstanding socialized loss: pay the backed part, retire the rest.
     let paid = u64::try_from(ctx.accounts.asset.backed(i64::try_from(amount).map_err(|_| PmError::Overflow)?)?)

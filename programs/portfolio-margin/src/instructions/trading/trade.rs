@@ -90,6 +90,12 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
     };
     let maker_report = check(&ctx.accounts.maker_account, &maker_before)?;
     let taker_report = check(&ctx.accounts.taker_account, &taker_before)?;
+    // A side found healthy stops its liquidation auction clock.
+    for (acc, r) in [(&ctx.accounts.maker_account, &maker_report), (&ctx.accounts.taker_account, &taker_report)] {
+        if r.equity >= r.maintenance {
+            acc.load_mut()?.liquidatable_since = 0;
+        }
+    }
     emit!(Traded {
         instrument: inst_key,
         maker_account: ctx.accounts.maker_account.key(),
