@@ -61,6 +61,11 @@ pub enum Outcome {
     Bankruptcy {
         account: Pubkey,
     },
+    /// Settled an account's position in an expired instrument.
+    Settled {
+        account: Pubkey,
+        instrument: Pubkey,
+    },
     Failed {
         account: Pubkey,
         error: String,
@@ -144,6 +149,7 @@ impl Keeper {
         let now = chain.now().await?;
         let book = self.load(chain).await?;
         let mut out = self.crank(chain, &book, now).await;
+        out.extend(self.settle(chain, &book, now).await);
         let book = if out.is_empty() { book } else { self.load(chain).await? };
         let plans = self.scan(chain, &book, now).await;
         for (account, plan) in plans {
@@ -178,8 +184,7 @@ impl Keeper {
                 },
                 portfolio_margin::instruction::UnderlyingRefresh {},
             )];
-            for (ik, i) in book.instruments.iter().filter(|(_, i)| i.underlying == *key && !i.is_expired(now)) {
-                let _ = i;
+            for (ik, _) in book.instruments.iter().filter(|(_, i)| i.underlying == *key && !i.is_expired(now)) {
                 ixs.push(ix(
                     portfolio_margin::accounts::InstrumentRefresh {
                         config: config_pda(),
@@ -205,6 +210,61 @@ impl Keeper {
                 Err(e) => {
                     warn!("crank of underlying {} failed: {e}", u.id);
                     out.push(Outcome::Failed { account: *key, error: e.to_string() });
+                }
+            }
+        }
+        out
+    }
+
+    /// Expired instruments block their holders' margin checks until settled: fixes the
+    /// settlement price from the oracle (when its update falls in the settlement window), then
+    /// settles every holder's position.
+    async fn settle<C: Chain>(&self, chain: &mut C, book: &Book, now: i64) -> Vec<Outcome> {
+        use portfolio_margin::state::phase;
+        let mut out = vec![];
+        for (ik, i) in book.instruments.iter().filter(|(_, i)| i.is_expired(now)) {
+            let Some(u) = book.underlying(&i.underlying) else { continue };
+            if i.phase == phase::ACTIVE {
+                let Some(oracle) = self.settings.oracles.get(&u.params.feed_id) else { continue };
+                let published = book.raw.get(oracle).and_then(|a| publish_time(&a.data)).unwrap_or(0);
+                if published < i.expiry || published > i.expiry + u.params.settle_window_secs as i64 {
+                    continue; // no update in the window yet (or it passed: an operator's call)
+                }
+                let ix = ix(
+                    portfolio_margin::accounts::SettlePriceSet {
+                        config: config_pda(),
+                        underlying: i.underlying,
+                        instrument: *ik,
+                        price_update: *oracle,
+                    },
+                    portfolio_margin::instruction::SettlePriceSet {},
+                );
+                match self.send(chain, &[ix]).await {
+                    Ok(_) => info!("settlement price fixed for instrument {ik}"),
+                    Err(e) => {
+                        warn!("settlement price of {ik} failed: {e}");
+                        out.push(Outcome::Failed { account: *ik, error: e.to_string() });
+                        continue;
+                    }
+                }
+            }
+            for (ak, _) in book.accounts.iter().filter(|(_, a)| a.position_slot(ik).is_some()) {
+                let ix = ix(
+                    portfolio_margin::accounts::SettlePosition {
+                        config: config_pda(),
+                        underlying: i.underlying,
+                        instrument: *ik,
+                        quote_asset: u.quote_asset,
+                        margin_account: *ak,
+                    },
+                    portfolio_margin::instruction::SettlePosition {},
+                );
+                match self.send(chain, &[ix]).await {
+                    Ok(_) => {
+                        info!("settled {ak}'s expired position in {ik}");
+                        out.push(Outcome::Settled { account: *ak, instrument: *ik });
+                    }
+                    Err(e) => out.push(Outcome::Failed { account: *ak, error: e.to_string() }),
                 }
             }
         }

@@ -117,3 +117,32 @@ async fn transport_errors_are_retried_with_backoff_then_given_up() {
     assert_eq!(r, Err(ChainError::Transport("connection reset".into())));
     assert_eq!(chain.sends, 3);
 }
+
+#[tokio::test]
+async fn expired_positions_are_settled_so_margin_checks_work_again() {
+    let mut m = Market::new().await;
+    let sol = Pubkey::new_unique();
+    let c = m.list(call(m.expiry, 100.0)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let taker = m.trader(10_000 * USDC).await;
+    m.trade(c, &maker, &taker, 5, 6.0, 1).await.unwrap();
+    // Past expiry; the feed's latest update is inside the settlement window.
+    let expiry = m.expiry;
+    m.warp(expiry - m.env.now + 30).await;
+    m.env.pyth_at(sol, SOL_FEED, 110 * 100_000_000, 1_000_000, -8, expiry + 10);
+    let oracles = Oracles::from([(SOL_FEED, sol)]);
+    let k = keeper_with(&mut m, &oracles).await;
+    let mut chain = LocalChain { env: &mut m.env };
+    let out = k.tick(&mut chain).await.unwrap();
+    let settled: Vec<Pubkey> = out
+        .iter()
+        .filter_map(|o| if let Outcome::Settled { account, .. } = o { Some(*account) } else { None })
+        .collect();
+    assert!(settled.contains(&maker.margin) && settled.contains(&taker.margin), "{out:?}");
+    assert_eq!(m.env.margin(&taker.margin).await.n_positions, 0);
+    // Intrinsic value 10 per lot, 5 lots: paid to the long call holder.
+    let acc = m.env.margin(&taker.margin).await;
+    let usdc = acc.balances[..acc.n_balances as usize].iter().find(|b| b.asset == m.usdc).unwrap().amount;
+    assert_eq!(usdc, (10_000 - 30 + 50) * USDC as i64);
+}
