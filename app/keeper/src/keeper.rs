@@ -10,7 +10,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AnchorDeserialize, InstructionData, ToAccountMetas};
 use portfolio_margin::error::PmError;
 use portfolio_margin::instructions::LiquidationPlan;
-use portfolio_margin::state::{MarginAccount, seeds};
+use portfolio_margin::state::MarginAccount;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use std::time::Duration;
@@ -27,6 +27,9 @@ pub struct Settings {
     /// Refresh an underlying's snapshot once it is older than this share of its max age, or
     /// when its oracle has published since.
     pub refresh_after_secs: i64,
+    /// Wait for the auction's discount to reach this (Ratio raw); meanwhile the keeper starts
+    /// the account's auction clock (`liquidation_flag`). 0 = liquidate at any discount.
+    pub min_discount: i64,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             retries: 4,
             backoff: Duration::from_millis(500),
             refresh_after_secs: 30,
+            min_discount: 0,
         }
     }
 }
@@ -61,6 +65,11 @@ pub enum Outcome {
     Bankruptcy {
         account: Pubkey,
     },
+    /// Liquidatable, but the discount is below `min_discount`: the auction clock runs.
+    Waiting {
+        account: Pubkey,
+        discount: i64,
+    },
     /// Settled an account's position in an expired instrument.
     Settled {
         account: Pubkey,
@@ -79,25 +88,13 @@ pub struct Keeper {
     pub settings: Settings,
 }
 
+/// An instruction of the program (the same builder the tests use).
 pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
-    Instruction { program_id: portfolio_margin::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+    localnet::Env::ix(accounts, data)
 }
 
-fn pda(seeds: &[&[u8]]) -> Pubkey {
-    Pubkey::find_program_address(seeds, &portfolio_margin::ID).0
-}
-
-pub fn config_pda() -> Pubkey {
-    pda(&[seeds::CONFIG])
-}
-
-pub fn vault_authority() -> Pubkey {
-    pda(&[seeds::VAULT_AUTHORITY])
-}
-
-pub fn insurance_pda() -> Pubkey {
-    pda(&[seeds::MARGIN_ACCOUNT, vault_authority().as_ref(), &0u16.to_le_bytes()])
-}
+pub use localnet::market::insurance_pda;
+pub use localnet::{config_pda, vault_authority};
 
 impl Keeper {
     fn budget(&self) -> Vec<Instruction> {
@@ -153,7 +150,11 @@ impl Keeper {
         let book = if out.is_empty() { book } else { self.load(chain).await? };
         let plans = self.scan(chain, &book, now).await;
         for (account, plan) in plans {
-            out.push(self.liquidate(chain, &book, account, plan).await);
+            if plan.discount < self.settings.min_discount {
+                out.push(self.wait(chain, &book, account, &plan).await);
+            } else {
+                out.push(self.liquidate(chain, &book, account, plan).await);
+            }
         }
         // Accounts liquidation emptied with a debt left: the waterfall's next steps.
         let book = self.load(chain).await?;
@@ -325,6 +326,29 @@ impl Keeper {
         ix.accounts.extend(book.check_metas(&[acc], &self.settings.oracles, false));
         let data = chain.simulate(&[ix], &self.wallet).await?;
         LiquidationPlan::deserialize(&mut &data[..]).map_err(|e| ChainError::Rejected(format!("plan: {e}")))
+    }
+
+    /// Starts the auction clock if it is not running, and waits for a better discount.
+    async fn wait<C: Chain>(&self, chain: &mut C, book: &Book, key: Pubkey, plan: &LiquidationPlan) -> Outcome {
+        let pct = plan.discount as f64 / (1u64 << 48) as f64 * 100.0;
+        if plan.liquidatable_since == 0 {
+            let Some(acc) = book.accounts.iter().find(|(k, _)| *k == key).map(|(_, a)| a) else {
+                return Outcome::Failed { account: key, error: "account vanished".into() };
+            };
+            let mut ix = ix(
+                portfolio_margin::accounts::LiquidationFlag { config: config_pda(), margin_account: key },
+                portfolio_margin::instruction::LiquidationFlag {},
+            );
+            ix.accounts.extend(book.check_metas(&[acc], &self.settings.oracles, false));
+            if let Err(e) = self.send(chain, &[ix]).await {
+                warn!("flagging {key} failed: {e}");
+                return Outcome::Failed { account: key, error: e.to_string() };
+            }
+            info!("{key}: auction clock started at {pct:.2}% discount; waiting for the minimum");
+        } else {
+            info!("{key}: discount {pct:.2}% below the minimum; waiting");
+        }
+        Outcome::Waiting { account: key, discount: plan.discount }
     }
 
     /// Sends the plan's request; a refusal because the account is healthy is a lost race.

@@ -60,6 +60,10 @@ struct RunArgs {
     /// Refresh a risk snapshot older than this many seconds (or when its oracle published since).
     #[arg(long, env = "PM_REFRESH_SECS", default_value_t = 30)]
     refresh_secs: i64,
+    /// Liquidate only once the auction's discount reaches this many basis points (the keeper
+    /// starts the account's auction clock meanwhile); 0 = at any discount.
+    #[arg(long, env = "PM_MIN_DISCOUNT_BPS", default_value_t = 0)]
+    min_discount_bps: u32,
     /// One pass, then exit (for cron and scripts).
     #[arg(long)]
     once: bool,
@@ -98,6 +102,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
         retries: args.max_retries.max(1),
         backoff: Duration::from_millis(500),
         refresh_after_secs: args.refresh_secs,
+        min_discount: ((args.min_discount_bps.min(10_000) as u128 * (1u128 << 48)) / 10_000) as i64,
     };
     info!("keeper {} (margin account {margin}) on {}", wallet.pubkey(), args.rpc_url);
     let keeper = Keeper { wallet, margin, settings };

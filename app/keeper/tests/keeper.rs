@@ -146,3 +146,38 @@ async fn expired_positions_are_settled_so_margin_checks_work_again() {
     let usdc = acc.balances[..acc.n_balances as usize].iter().find(|b| b.asset == m.usdc).unwrap().amount;
     assert_eq!(usdc, (10_000 - 30 + 50) * USDC as i64);
 }
+
+#[tokio::test]
+async fn a_patient_keeper_starts_the_auction_clock_and_waits_for_its_discount() {
+    let mut m = Market::new().await;
+    let (victim, oracles) = underwater(&mut m).await;
+    let mut k = keeper_with(&mut m, &oracles).await;
+    // 3%: halfway up the 1% -> 5% ramp of 300 s.
+    k.settings.min_discount = ratio(0.03);
+    let mut chain = LocalChain { env: &mut m.env };
+    let out = k.tick(&mut chain).await.unwrap();
+    assert!(out.contains(&Outcome::Waiting { account: victim, discount: ratio(0.01) }), "{out:?}");
+    let since = m.env.margin(&victim).await.liquidatable_since;
+    assert_eq!(since, m.env.now, "the keeper started the clock");
+    // 100 s later: 2.33%, still waiting (the clock is not restarted).
+    m.warp(100).await;
+    let now = m.env.now;
+    for (feed, key) in &oracles {
+        let px = if *feed == SOL_FEED { 88.0 } else { 1.0 };
+        m.env.pyth_at(*key, *feed, (px * 1e8) as i64, (px * 1e4) as u64, -8, now);
+    }
+    let mut chain = LocalChain { env: &mut m.env };
+    let out = k.tick(&mut chain).await.unwrap();
+    assert!(out.iter().any(|o| matches!(o, Outcome::Waiting { .. })), "{out:?}");
+    assert_eq!(m.env.margin(&victim).await.liquidatable_since, since);
+    // 160 s after the start: past 3%, it liquidates.
+    m.warp(60).await;
+    let now = m.env.now;
+    for (feed, key) in &oracles {
+        let px = if *feed == SOL_FEED { 88.0 } else { 1.0 };
+        m.env.pyth_at(*key, *feed, (px * 1e8) as i64, (px * 1e4) as u64, -8, now);
+    }
+    let mut chain = LocalChain { env: &mut m.env };
+    let out = k.tick(&mut chain).await.unwrap();
+    assert!(out.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == victim)), "{out:?}");
+}
