@@ -372,7 +372,10 @@ impl Keeper {
                 insurance: insurance_pda(),
                 vault_authority: vault_authority(),
             },
-            portfolio_margin::instruction::Liquidate { args: plan.request.clone() },
+            // Compact form: the program expands the plan's scope and finds the same share.
+            portfolio_margin::instruction::Liquidate {
+                args: portfolio_margin::liquidation::LiquidateArgs { scope: plan.scope, ..Default::default() },
+            },
         );
         ix.accounts.extend(book.check_metas(&[acc, mine], &self.settings.oracles, true));
         let takes = plan.request.positions.len() + plan.request.collateral.len();

@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use common::market::*;
 use common::*;
 use portfolio_margin::error::PmError;
-use portfolio_margin::liquidation::{CollateralTake, LiquidateArgs, PositionTake};
+use portfolio_margin::liquidation::{CollateralTake, LiquidateArgs, PositionTake, scope};
 use portfolio_margin::state::{CollateralAsset, MarginAccount};
 use solana_signer::Signer;
 
@@ -26,7 +26,7 @@ fn lots_of(acc: &MarginAccount, inst: &Pubkey) -> i64 {
 }
 
 fn take_all(inst: Pubkey, lots: u64) -> LiquidateArgs {
-    LiquidateArgs { positions: vec![PositionTake { instrument: inst, lots }], collateral: vec![] }
+    LiquidateArgs { positions: vec![PositionTake { instrument: inst, lots }], ..Default::default() }
 }
 
 /// A future at 100; the victim (200 USDC) buys 10 lots from a rich maker; the price falls to
@@ -259,7 +259,7 @@ async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
     assert!(r0.equity < r0.maintenance);
     let before = m.env.margin(&victim.margin).await;
     let args =
-        LiquidateArgs { positions: vec![], collateral: vec![CollateralTake { asset: wsol, amount: 4_000_000_000 }] };
+        LiquidateArgs { collateral: vec![CollateralTake { asset: wsol, amount: 4_000_000_000 }], ..Default::default() };
     let mut ix = m.liquidate_ix(victim.margin, &liquidator, args);
     ix.accounts.extend(extra.clone());
     m.env.send(&[ix], &[&liquidator.key.insecure_clone()]).await.unwrap();
@@ -387,13 +387,33 @@ async fn the_largest_account_is_fully_liquidated_in_one_instruction() {
     let plan = m.plan(victim.margin).await;
     assert!(plan.liquidatable && !plan.reaches_target);
     assert_eq!(plan.request.positions.len(), n);
-    // One instruction (one transaction) takes all 32 positions.
-    let ix = m.liquidate_ix(victim.margin, &liquidator, plan.request);
+    assert_eq!(plan.scope, scope::ALL_POSITIONS);
+    // Listed, the request alone (32 x 40 bytes) exceeds a 1232-byte transaction.
+    let listed = m.liquidate_ix(victim.margin, &liquidator, plan.request.clone());
+    assert!(listed.data.len() > 1232);
+    // Compact: `scope` names all positions; the program finds the share itself.
+    let args = LiquidateArgs { scope: plan.scope, ..Default::default() };
+    let ix = m.liquidate_ix(victim.margin, &liquidator, args);
     let accounts = ix.accounts.len();
+    // Its size as a v0 transaction whose remaining accounts come from a lookup table (the
+    // table need not exist to compile the message): it fits a cluster's 1232-byte packet.
+    let table = solana_message::AddressLookupTableAccount {
+        key: Pubkey::new_unique(),
+        addresses: ix.accounts.iter().skip(7).map(|a| a.pubkey).collect(),
+    };
+    let payer = m.env.payer();
+    let msg = solana_message::v0::Message::try_compile(&payer, std::slice::from_ref(&ix), &[table], Default::default())
+        .unwrap();
+    let size = 1
+        + 64 * msg.header.num_required_signatures as usize
+        + solana_message::VersionedMessage::V0(msg).serialize().len();
+    assert!(size <= 1232, "{size} bytes");
     m.env.send(&[ix], &[&liquidator.key.insecure_clone()]).await.unwrap();
     assert_eq!(m.env.margin(&victim.margin).await.n_positions, 0);
     assert_eq!(m.env.margin(&liquidator.margin).await.n_positions as usize, n);
-    println!("32-position liquidation: one instruction, {accounts} accounts");
+    println!(
+        "32-position liquidation: one instruction, {accounts} accounts, {size} bytes as a v0 transaction with a lookup table"
+    );
     // Bankrupt now (a debt, nothing else): the waterfall closes it.
     let ix = m.bankruptcy_ix(victim.margin);
     m.env.send(&[ix], &[]).await.unwrap();

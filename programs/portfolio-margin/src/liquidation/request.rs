@@ -16,12 +16,57 @@ pub struct CollateralTake {
     pub amount: u64,
 }
 
+/// What a request covers besides its lists.
+pub mod scope {
+    /// Exactly the listed positions and balances.
+    pub const LISTED: u8 = 0;
+    /// All of the liquidatee's positions (the lists must be empty).
+    pub const ALL_POSITIONS: u8 = 1;
+    /// All of its positive balances except the quote asset's.
+    pub const ALL_COLLATERAL: u8 = 2;
+    /// Both.
+    pub const EVERYTHING: u8 = 3;
+}
+
 /// A liquidation request: positions and collateral balances of the liquidatee, at most
-/// [`MAX_TAKES`] entries in all.
+/// [`MAX_TAKES`] entries in all, either listed or (compact, for large accounts: a listed
+/// 32-position request alone is 1,280 bytes, more than a transaction) named by `scope`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct LiquidateArgs {
     pub positions: Vec<PositionTake>,
     pub collateral: Vec<CollateralTake>,
+    /// One of [`scope`].
+    pub scope: u8,
+}
+
+impl LiquidateArgs {
+    /// The request as explicit lists: `scope` expanded against `acc` (quote balance excluded).
+    pub fn expand(&self, acc: &crate::state::MarginAccount, quote: &Pubkey) -> Option<LiquidateArgs> {
+        let listed =
+            || LiquidateArgs { positions: self.positions.clone(), collateral: self.collateral.clone(), scope: 0 };
+        if self.scope == scope::LISTED {
+            return Some(listed());
+        }
+        if self.scope > scope::EVERYTHING || !self.positions.is_empty() || !self.collateral.is_empty() {
+            return None;
+        }
+        let mut out = LiquidateArgs::default();
+        if self.scope & scope::ALL_POSITIONS != 0 {
+            out.positions = acc.positions[..acc.n_positions as usize]
+                .iter()
+                .filter(|p| p.lots != 0)
+                .map(|p| PositionTake { instrument: p.instrument, lots: p.lots.unsigned_abs() })
+                .collect();
+        }
+        if self.scope & scope::ALL_COLLATERAL != 0 {
+            out.collateral = acc.balances[..acc.n_balances as usize]
+                .iter()
+                .filter(|b| b.asset != *quote && b.amount > 0)
+                .map(|b| CollateralTake { asset: b.asset, amount: b.amount as u64 })
+                .collect();
+        }
+        Some(out)
+    }
 }
 
 pub const MAX_TAKES: usize = crate::state::MAX_POSITIONS + crate::state::MAX_BALANCES;

@@ -58,6 +58,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let params = &config.liquidation;
     let discount = liquidation::discount(params, now - since)?;
     let quote = (&ctx.accounts.quote_asset.key(), &*ctx.accounts.quote_asset);
+    let args = args.expand(&before, quote.0).ok_or(PmError::InvalidLiquidationRequest)?;
     let priced = liquidation::price(&args, &before, quote, rem, now)?;
     let solution = liquidation::solve(&priced, &before, &r0, discount, params, rem, now, config)?;
 

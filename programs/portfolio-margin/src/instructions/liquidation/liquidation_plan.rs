@@ -1,5 +1,5 @@
 use crate::liquidation::engine::{Solution, health};
-use crate::liquidation::{self, CollateralTake, LiquidateArgs, PositionTake};
+use crate::liquidation::{self, LiquidateArgs, scope};
 use crate::margin_check;
 use crate::state::{CollateralAsset, Config, MarginAccount, seeds};
 use anchor_lang::prelude::*;
@@ -17,6 +17,9 @@ pub struct LiquidationPlan {
     pub discount: i64,
     /// The request to send: already the share that reaches the target.
     pub request: LiquidateArgs,
+    /// The same request in compact form (`LiquidateArgs { scope, .. }` with empty lists: the
+    /// program finds the same share again at execution), for accounts too large to list.
+    pub scope: u8,
     /// Quote native units the liquidatee would pay as discount.
     pub fee: i64,
     /// Whether the request restores equity >= maintenance x (1 + buffer); if false it is the
@@ -58,24 +61,13 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
         let discount = liquidation::discount(&config.liquidation, now - since)?;
         plan.discount = discount.raw();
         let quote_key = ctx.accounts.quote_asset.key();
-        let positions: Vec<PositionTake> = acc.positions[..acc.n_positions as usize]
-            .iter()
-            .filter(|p| p.lots != 0)
-            .map(|p| PositionTake { instrument: p.instrument, lots: p.lots.unsigned_abs() })
-            .collect();
-        let collateral: Vec<CollateralTake> = acc.balances[..acc.n_balances as usize]
-            .iter()
-            .filter(|b| b.asset != quote_key && b.amount > 0)
-            .map(|b| CollateralTake { asset: b.asset, amount: b.amount as u64 })
-            .collect();
-        let candidates = [
-            LiquidateArgs { positions: positions.clone(), collateral: vec![] },
-            LiquidateArgs { positions: vec![], collateral: collateral.clone() },
-            LiquidateArgs { positions, collateral },
-        ];
+        let candidates = [scope::ALL_POSITIONS, scope::ALL_COLLATERAL, scope::EVERYTHING].map(|sc| {
+            let compact = LiquidateArgs { scope: sc, ..LiquidateArgs::default() };
+            (sc, compact.expand(&acc, &quote_key).unwrap_or_default())
+        });
         let quote = (&quote_key, &*ctx.accounts.quote_asset);
-        let mut best: Option<(LiquidateArgs, Solution)> = None;
-        for args in candidates {
+        let mut best: Option<(u8, LiquidateArgs, Solution)> = None;
+        for (sc, args) in candidates {
             if args.positions.is_empty() && args.collateral.is_empty() {
                 continue;
             }
@@ -83,7 +75,7 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
             let s = liquidation::solve(&priced, &acc, &r0, discount, &config.liquidation, rem, now, config)?;
             let better = match &best {
                 None => true,
-                Some((_, b)) => match (s.reaches_target, b.reaches_target) {
+                Some((_, _, b)) => match (s.reaches_target, b.reaches_target) {
                     (true, true) => s.fee < b.fee,
                     (true, false) => true,
                     (false, true) => false,
@@ -98,11 +90,12 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
                 for c in &mut scaled.collateral {
                     c.amount = liquidation::engine::scaled(c.amount, s.fraction);
                 }
-                best = Some((scaled, s));
+                best = Some((sc, scaled, s));
             }
         }
-        if let Some((request, s)) = best {
+        if let Some((sc, request, s)) = best {
             plan.request = request;
+            plan.scope = sc;
             plan.fee = s.fee;
             plan.reaches_target = s.reaches_target;
             plan.equity_after = s.report.equity.raw();
