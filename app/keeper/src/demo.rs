@@ -144,7 +144,7 @@ pub async fn run() -> Result<DemoResult, String> {
 
     step(6, "The keeper runs one pass: crank, evaluate every account, liquidate by the program's plan");
     let settings = Settings { oracles: feeds.map(), ..Settings::default() };
-    let keeper = Keeper { wallet: keeper_key, margin: keeper_acc.margin, settings };
+    let keeper = Keeper::new(keeper_key, keeper_acc.margin, settings);
     let mut chain = LocalChain { env: &mut m.env };
     let outcomes = keeper.tick(&mut chain).await.map_err(|e| e.to_string())?;
     if !outcomes.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == alice.margin)) {

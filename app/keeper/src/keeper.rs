@@ -3,7 +3,7 @@
 //! bankruptcies. Program refusals are outcomes (a lost race is normal), transport errors are
 //! retried with backoff.
 use crate::book::{Book, Oracles};
-use crate::chain::{Chain, ChainError, code, error_name};
+use crate::chain::{Chain, ChainError, PACKET_BYTES, code, error_name, legacy_size};
 use crate::{info, warn};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -12,6 +12,7 @@ use portfolio_margin::error::PmError;
 use portfolio_margin::instructions::LiquidationPlan;
 use portfolio_margin::state::MarginAccount;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_signer::Signer;
 use std::time::Duration;
 
@@ -86,6 +87,8 @@ pub struct Keeper {
     /// The keeper's own margin account: it takes over what it liquidates.
     pub margin: Pubkey,
     pub settings: Settings,
+    /// Its address lookup table, once a transaction needed one.
+    table: std::sync::Mutex<Option<AddressLookupTableAccount>>,
 }
 
 /// An instruction of the program (the same builder the tests use).
@@ -97,6 +100,15 @@ pub use localnet::market::insurance_pda;
 pub use localnet::{config_pda, vault_authority};
 
 impl Keeper {
+    pub fn new(wallet: Keypair, margin: Pubkey, settings: Settings) -> Self {
+        Keeper { wallet, margin, settings, table: Default::default() }
+    }
+
+    /// The lookup table the keeper created, if a transaction needed one.
+    pub fn lookup_table(&self) -> Option<Pubkey> {
+        self.table.lock().expect("table lock").as_ref().map(|t| t.key)
+    }
+
     fn budget(&self) -> Vec<Instruction> {
         use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
         let mut v = vec![Cb::set_compute_unit_limit(self.settings.cu_limit)];
@@ -106,14 +118,32 @@ impl Keeper {
         v
     }
 
-    /// Sends with the compute-budget instructions, retrying transport errors with backoff.
+    /// Sends with the compute-budget instructions, retrying transport errors with backoff; a
+    /// transaction too large for a legacy packet goes as v0 through the keeper's lookup table.
     pub async fn send<C: Chain>(&self, chain: &mut C, ixs: &[Instruction]) -> Result<String, ChainError> {
         let mut all = self.budget();
         all.extend_from_slice(ixs);
+        if legacy_size(&all, &self.wallet.pubkey()) <= PACKET_BYTES {
+            return self.send_retrying(chain, &all, None).await;
+        }
+        let table = self.table_for(chain, &all).await?;
+        self.send_retrying(chain, &all, Some(&table)).await
+    }
+
+    async fn send_retrying<C: Chain>(
+        &self,
+        chain: &mut C,
+        ixs: &[Instruction],
+        table: Option<&AddressLookupTableAccount>,
+    ) -> Result<String, ChainError> {
         let mut wait = self.settings.backoff;
         let mut attempt = 1;
         loop {
-            match chain.send(&all, &self.wallet).await {
+            let r = match table {
+                None => chain.send(ixs, &self.wallet).await,
+                Some(t) => chain.send_v0(ixs, &self.wallet, std::slice::from_ref(t)).await,
+            };
+            match r {
                 Err(ChainError::Transport(e)) if attempt < self.settings.retries => {
                     warn!("send failed ({e}); retry {attempt} in {wait:?}");
                     tokio::time::sleep(wait).await;
@@ -123,6 +153,51 @@ impl Keeper {
                 other => return other,
             }
         }
+    }
+
+    /// The keeper's address lookup table, created or extended (and waited for) so that it
+    /// holds every non-signer account of `ixs`.
+    async fn table_for<C: Chain>(
+        &self,
+        chain: &mut C,
+        ixs: &[Instruction],
+    ) -> Result<AddressLookupTableAccount, ChainError> {
+        use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
+        let me = self.wallet.pubkey();
+        let mut wanted: Vec<Pubkey> = vec![];
+        for a in ixs.iter().flat_map(|ix| &ix.accounts) {
+            if !a.is_signer && !wanted.contains(&a.pubkey) {
+                wanted.push(a.pubkey);
+            }
+        }
+        let cached = self.table.lock().expect("table lock").clone();
+        if let Some(t) = &cached
+            && wanted.iter().all(|k| t.addresses.contains(k))
+        {
+            return Ok(t.clone());
+        }
+        let (key, mut addresses) = match cached {
+            Some(t) => (t.key, t.addresses),
+            None => {
+                let slot = chain.slot().await?;
+                let (ix, key) = create_lookup_table(me, me, slot);
+                self.send_retrying(chain, &[ix], None).await?;
+                info!("created address lookup table {key}");
+                (key, vec![])
+            }
+        };
+        let missing: Vec<Pubkey> = wanted.into_iter().filter(|k| !addresses.contains(k)).collect();
+        for chunk in missing.chunks(20) {
+            let ix = extend_lookup_table(key, me, Some(me), chunk.to_vec());
+            self.send_retrying(chain, &[ix], None).await?;
+            addresses.extend_from_slice(chunk);
+        }
+        // New entries resolve from the next slot on.
+        let slot = chain.slot().await?;
+        chain.wait_past(slot).await?;
+        let table = AddressLookupTableAccount { key, addresses };
+        *self.table.lock().expect("table lock") = Some(table.clone());
+        Ok(table)
     }
 
     async fn load<C: Chain>(&self, chain: &mut C) -> Result<Book, ChainError> {

@@ -105,7 +105,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
         min_discount: ((args.min_discount_bps.min(10_000) as u128 * (1u128 << 48)) / 10_000) as i64,
     };
     info!("keeper {} (margin account {margin}) on {}", wallet.pubkey(), args.rpc_url);
-    let keeper = Keeper { wallet, margin, settings };
+    let keeper = Keeper::new(wallet, margin, settings);
     let mut chain = RpcChain::new(args.rpc_url.clone());
     loop {
         tokio::select! {

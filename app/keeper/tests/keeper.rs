@@ -42,7 +42,7 @@ async fn underwater(m: &mut Market) -> (Pubkey, Oracles) {
 async fn keeper_with(m: &mut Market, oracles: &Oracles) -> Keeper {
     let key = Keypair::new();
     let t = m.trader_sub(key.insecure_clone(), 0, 100_000 * USDC).await;
-    Keeper { wallet: key, margin: t.margin, settings: Settings { oracles: oracles.clone(), ..Settings::default() } }
+    Keeper::new(key, t.margin, Settings { oracles: oracles.clone(), ..Settings::default() })
 }
 
 #[tokio::test]
@@ -97,6 +97,20 @@ impl Chain for Flaky<'_> {
             return Err(ChainError::Transport("connection reset".into()));
         }
         self.inner.send(ixs, signer).await
+    }
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signer: &Keypair,
+        tables: &[solana_message::AddressLookupTableAccount],
+    ) -> Result<String, ChainError> {
+        self.inner.send_v0(ixs, signer, tables).await
+    }
+    async fn slot(&mut self) -> Result<u64, ChainError> {
+        self.inner.slot().await
+    }
+    async fn wait_past(&mut self, slot: u64) -> Result<(), ChainError> {
+        self.inner.wait_past(slot).await
     }
 }
 
@@ -180,4 +194,42 @@ async fn a_patient_keeper_starts_the_auction_clock_and_waits_for_its_discount() 
     let mut chain = LocalChain { env: &mut m.env };
     let out = k.tick(&mut chain).await.unwrap();
     assert!(out.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == victim)), "{out:?}");
+}
+
+#[tokio::test]
+async fn the_largest_account_goes_through_a_lookup_table_in_one_v0_transaction() {
+    let mut m = Market::new().await;
+    let (sol, usdc) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let publish = |m: &mut Market, spot: f64| {
+        let now = m.env.now;
+        m.env.pyth_at(sol, SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now);
+        m.env.pyth_at(usdc, USDC_FEED, 100_000_000, 10_000, -8, now);
+    };
+    publish(&mut m, 100.0);
+    let n = portfolio_margin::state::MAX_POSITIONS;
+    let mut futs = vec![];
+    for d in 1..=n as i64 {
+        futs.push(m.list(future(m.env.now + d * DAY)).await.unwrap());
+    }
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(600 * USDC).await;
+    for (i, f) in futs.iter().enumerate() {
+        m.trade(*f, &maker, &victim, 1, 100.0, 1 + i as u64).await.unwrap();
+    }
+    m.warp(10).await;
+    publish(&mut m, 40.0);
+    let oracles = Oracles::from([(SOL_FEED, sol), (USDC_FEED, usdc)]);
+    let mut k = keeper_with(&mut m, &oracles).await;
+    k.settings.cu_limit = 1_400_000;
+    let mut chain = LocalChain { env: &mut m.env };
+    let out = k.tick(&mut chain).await.unwrap();
+    assert!(
+        out.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == victim.margin)),
+        "{out:?}"
+    );
+    assert_eq!(m.env.margin(&victim.margin).await.n_positions, 0, "all 32 positions in one liquidation");
+    assert_eq!(m.env.margin(&k.margin).await.n_positions as usize, n);
+    let table = k.lookup_table().expect("the liquidation needed a lookup table");
+    assert!(m.env.account(&table).await.is_some());
 }

@@ -5,6 +5,9 @@ use anchor_lang::solana_program::instruction::Instruction;
 use localnet::{Env, custom_code};
 use solana_account::Account;
 use solana_keypair::Keypair;
+use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 
 pub struct LocalChain<'a> {
     pub env: &'a mut Env,
@@ -47,10 +50,45 @@ impl Chain for LocalChain<'_> {
 
     async fn send(&mut self, ixs: &[Instruction], signer: &Keypair) -> Result<String, ChainError> {
         // The payer of the embedded chain pays; the keeper signs only where it must.
-        use solana_signer::Signer;
         let needed = ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == signer.pubkey());
         let signers: &[&Keypair] = if needed { &[signer] } else { &[] };
         self.env.send(ixs, signers).await.map_err(map_err)?;
         Ok("local".into())
+    }
+
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<String, ChainError> {
+        let ctx = &mut self.env.ctx;
+        let bh = ctx.banks_client.get_latest_blockhash().await.map_err(map_err)?;
+        let msg = v0::Message::try_compile(&signer.pubkey(), ixs, tables, bh)
+            .map_err(|e| ChainError::Rejected(e.to_string()))?;
+        let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[signer])
+            .map_err(|e| ChainError::Rejected(e.to_string()))?;
+        ctx.banks_client.process_transaction(tx).await.map_err(map_err)?;
+        Ok("local v0".into())
+    }
+
+    /// A slot the chain has moved past (so it is in SlotHashes, as a lookup table's
+    /// creation requires): the embedded chain is warped one slot ahead first.
+    async fn slot(&mut self) -> Result<u64, ChainError> {
+        let root = self.env.ctx.banks_client.get_root_slot().await.map_err(map_err)?;
+        self.wait_past(root).await?;
+        Ok(root + 1)
+    }
+
+    /// Warps the embedded chain a slot ahead, keeping its clock's time (the demo and tests
+    /// set the time themselves).
+    async fn wait_past(&mut self, slot: u64) -> Result<(), ChainError> {
+        let ctx = &mut self.env.ctx;
+        let before: Clock = ctx.banks_client.get_sysvar().await.map_err(map_err)?;
+        ctx.warp_to_slot(slot + 2).map_err(|e| ChainError::Rejected(format!("{e:?}")))?;
+        let mut clock: Clock = ctx.banks_client.get_sysvar().await.map_err(map_err)?;
+        clock.unix_timestamp = before.unix_timestamp;
+        ctx.set_sysvar(&clock);
+        Ok(())
     }
 }

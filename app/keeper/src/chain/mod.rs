@@ -7,6 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_account::Account;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainError {
@@ -63,4 +64,24 @@ pub trait Chain {
     async fn simulate(&mut self, ixs: &[Instruction], payer: &Keypair) -> Result<Vec<u8>, ChainError>;
     /// Sends `ixs` signed (and paid) by `signer`; returns the signature or a description.
     async fn send(&mut self, ixs: &[Instruction], signer: &Keypair) -> Result<String, ChainError>;
+    /// Sends `ixs` as a v0 transaction resolving accounts through `tables`.
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<String, ChainError>;
+    /// A recent slot the chain has moved past (lookup-table creation names one).
+    async fn slot(&mut self) -> Result<u64, ChainError>;
+    /// Returns once the chain is past `slot` (a new lookup table is usable from the next slot).
+    async fn wait_past(&mut self, slot: u64) -> Result<(), ChainError>;
 }
+
+/// Size in bytes of `ixs` as a legacy transaction paid and signed by `payer`.
+pub fn legacy_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
+    let tx = solana_transaction::Transaction::new_with_payer(ixs, Some(payer));
+    1 + 64 * tx.message.header.num_required_signatures as usize + tx.message.serialize().len()
+}
+
+/// The packet limit a cluster puts on a serialized transaction.
+pub const PACKET_BYTES: usize = 1232;

@@ -8,9 +8,11 @@ use solana_account::Account;
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
+use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
 pub struct RpcChain {
@@ -76,5 +78,32 @@ impl Chain for RpcChain {
         let tx = Transaction::new_signed_with_payer(ixs, Some(&signer.pubkey()), &[signer], bh);
         let sig = self.client.send_and_confirm_transaction(&tx).await.map_err(from_client)?;
         Ok(sig.to_string())
+    }
+
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<String, ChainError> {
+        let bh = self.client.get_latest_blockhash().await.map_err(from_client)?;
+        let msg = v0::Message::try_compile(&signer.pubkey(), ixs, tables, bh)
+            .map_err(|e| ChainError::Rejected(e.to_string()))?;
+        let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[signer])
+            .map_err(|e| ChainError::Rejected(e.to_string()))?;
+        let sig = self.client.send_and_confirm_transaction(&tx).await.map_err(from_client)?;
+        Ok(sig.to_string())
+    }
+
+    async fn slot(&mut self) -> Result<u64, ChainError> {
+        let finalized = CommitmentConfig::finalized();
+        self.client.get_slot_with_commitment(finalized).await.map_err(from_client)
+    }
+
+    async fn wait_past(&mut self, slot: u64) -> Result<(), ChainError> {
+        while self.slot().await? <= slot {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        Ok(())
     }
 }
