@@ -30,45 +30,27 @@ impl Book {
     /// Every program account, and the oracle accounts in `oracles`.
     pub async fn load<C: Chain>(chain: &mut C, oracles: &Oracles) -> Result<Book, ChainError> {
         let all = chain.program_accounts().await?;
-        let mut book = Book {
-            config: empty_config(),
-            assets: vec![],
-            underlyings: vec![],
-            instruments: vec![],
-            accounts: vec![],
-            raw: HashMap::new(),
-        };
-        let mut have_config = false;
+        let mut config = None;
+        let (mut assets, mut underlyings, mut instruments, mut accounts) = (vec![], vec![], vec![], vec![]);
+        let mut raw = HashMap::new();
         for (key, acc) in all {
             let d = &acc.data;
             let is = |disc: &[u8]| d.len() >= 8 && &d[..8] == disc;
             if is(Config::DISCRIMINATOR) {
-                if let Ok(c) = Config::try_deserialize(&mut &d[..]) {
-                    book.config = c;
-                    have_config = true;
-                }
+                config = Config::try_deserialize(&mut &d[..]).ok().or(config);
             } else if is(CollateralAsset::DISCRIMINATOR) {
-                if let Ok(a) = CollateralAsset::try_deserialize(&mut &d[..]) {
-                    book.assets.push((key, a));
-                }
+                assets.extend(CollateralAsset::try_deserialize(&mut &d[..]).ok().map(|a| (key, a)));
             } else if is(Underlying::DISCRIMINATOR) {
-                if let Ok(u) = Underlying::try_deserialize(&mut &d[..]) {
-                    book.underlyings.push((key, u));
-                }
+                underlyings.extend(Underlying::try_deserialize(&mut &d[..]).ok().map(|u| (key, u)));
             } else if is(Instrument::DISCRIMINATOR) {
-                if let Some(i) = zero_copy::<Instrument>(d) {
-                    book.instruments.push((key, i));
-                }
-            } else if is(MarginAccount::DISCRIMINATOR)
-                && let Some(m) = zero_copy::<MarginAccount>(d)
-            {
-                book.accounts.push((key, m));
+                instruments.extend(zero_copy::<Instrument>(d).map(|i| (key, i)));
+            } else if is(MarginAccount::DISCRIMINATOR) {
+                accounts.extend(zero_copy::<MarginAccount>(d).map(|m| (key, m)));
             }
-            book.raw.insert(key, acc);
+            raw.insert(key, acc);
         }
-        if !have_config {
-            return Err(ChainError::Rejected("no portfolio-margin Config account on this chain".into()));
-        }
+        let config = config.ok_or(ChainError::Rejected("no portfolio-margin Config account on this chain".into()))?;
+        let mut book = Book { config, assets, underlyings, instruments, accounts, raw };
         let keys: Vec<Pubkey> = oracles.values().copied().collect();
         for (k, a) in keys.iter().zip(chain.accounts(&keys).await?) {
             if let Some(a) = a {
@@ -154,21 +136,5 @@ impl Book {
         portfolio_margin::margin_check::report(acc, &infos, now, &self.config)
             .and_then(|c| c.require_complete())
             .map_err(|e| e.to_string())
-    }
-}
-
-fn empty_config() -> Config {
-    Config {
-        version: 0,
-        bump: 0,
-        vault_authority_bump: 0,
-        paused: 0,
-        admin: Pubkey::default(),
-        risk_authority: Pubkey::default(),
-        vol_oracle_authority: Pubkey::default(),
-        rate: 0,
-        extreme_weight: 0,
-        liquidation: Default::default(),
-        reserved: [0; 24],
     }
 }

@@ -2,14 +2,14 @@
 //! two traders and a hedged options book, portfolio vs isolated margin, an oracle crash, the
 //! keeper's liquidation, and every account's final state with the vault checked against the
 //! books.
-use crate::book::{Book, Oracles};
+use crate::book::Book;
 use crate::chain::local::LocalChain;
 use crate::keeper::{Keeper, Outcome, Settings, insurance_pda};
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token::spl_token;
 use localnet::market::*;
 use localnet::*;
-use portfolio_margin::state::{CollateralAsset, Instrument, MarginAccount};
+use portfolio_margin::state::{CollateralAsset, Instrument};
 use risk_kernel::instrument::InstrumentRisk;
 use solana_keypair::Keypair;
 
@@ -19,36 +19,10 @@ fn step(n: usize, text: &str) {
     println!("\n[{n}/7] {text}");
 }
 
-fn money(raw: i64) -> f64 {
-    raw as f64 / (1u64 << 24) as f64
-}
-
-/// Pyth push feeds are accounts updated in place: the demo's oracle is one such account.
-struct Feeds {
-    sol: Pubkey,
-    usdc: Pubkey,
-}
-
-impl Feeds {
-    fn publish(&self, m: &mut Market, spot: f64) {
-        let now = m.env.now;
-        m.env.pyth_at(self.sol, SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now);
-        m.env.pyth_at(self.usdc, USDC_FEED, 100_000_000, 10_000, -8, now);
-    }
-
-    fn map(&self) -> Oracles {
-        Oracles::from([(SOL_FEED, self.sol), (USDC_FEED, self.usdc)])
-    }
-}
-
 /// The crank's fair value per unit of an instrument (what the demo's traders agree on).
 async fn fair(m: &mut Market, inst: Pubkey) -> f64 {
     let i: Instrument = m.env.zero_copy(&inst).await;
     InstrumentRisk::from_words(&i.risk).map(|r| r.fair.to_f64()).unwrap_or(0.0)
-}
-
-fn quote(acc: &MarginAccount, usdc: &Pubkey) -> f64 {
-    acc.balance_slot(usdc).map(|i| acc.balances[i].amount).unwrap_or(0) as f64 / 1e6
 }
 
 pub struct DemoResult {
@@ -62,8 +36,8 @@ pub async fn run() -> Result<DemoResult, String> {
         "Embedded chain: program loaded in-process; config, USDC collateral, SOL underlying, vol surface, liquidation terms, insurance fund",
     );
     let mut m = Market::new().await;
-    let feeds = Feeds { sol: Pubkey::new_unique(), usdc: Pubkey::new_unique() };
-    feeds.publish(&mut m, 100.0);
+    let feeds = Feeds::default();
+    feeds.publish(&mut m.env, 100.0);
     let e = m.expiry;
     let call100 = m.list(call(e, 100.0)).await.map_err(|e| e.to_string())?;
     let put100 = m.list(put(e, 100.0)).await.map_err(|e| e.to_string())?;
@@ -96,7 +70,7 @@ pub async fn run() -> Result<DemoResult, String> {
 
     step(4, "Margin report: the same positions margined together vs one by one (the program's own code)");
     let mut chain = LocalChain { env: &mut m.env };
-    let book = Book::load(&mut chain, &feeds.map()).await.map_err(|e| e.to_string())?;
+    let book = Book::load(&mut chain, &feeds.by_feed()).await.map_err(|e| e.to_string())?;
     let now = m.env.now;
     let acc = book.accounts.iter().find(|(k, _)| *k == alice.margin).map(|(_, a)| *a).ok_or("alice not found")?;
     let positions_only = |n: Option<usize>| {
@@ -113,13 +87,13 @@ pub async fn run() -> Result<DemoResult, String> {
     println!("  {:<30} {:>14} {:>14}", "position", "maintenance", "initial");
     let mut isolated = (0.0, 0.0);
     for i in 0..acc.n_positions as usize {
-        let r = book.evaluate(&positions_only(Some(i)), &feeds.map(), now)?;
+        let r = book.evaluate(&positions_only(Some(i)), &feeds.by_feed(), now)?;
         let name = legs.iter().find(|l| l.0 == acc.positions[i].instrument).map(|l| l.2).unwrap_or("?");
         println!("  {:<30} {:>14.2} {:>14.2}", name, r.maintenance.to_f64(), r.initial.to_f64());
         isolated.0 += r.maintenance.to_f64();
         isolated.1 += r.initial.to_f64();
     }
-    let together = book.evaluate(&positions_only(None), &feeds.map(), now)?;
+    let together = book.evaluate(&positions_only(None), &feeds.by_feed(), now)?;
     println!("  {:<30} {:>14.2} {:>14.2}", "isolated (sum of the legs)", isolated.0, isolated.1);
     println!(
         "  {:<30} {:>14.2} {:>14.2}",
@@ -132,18 +106,18 @@ pub async fn run() -> Result<DemoResult, String> {
     let r = m.report(alice.margin).await;
     println!(
         "  on-chain margin_report for alice: equity {:.2}, initial {:.2}, maintenance {:.2}",
-        money(r.equity),
-        money(r.initial),
-        money(r.maintenance)
+        usd(r.equity),
+        usd(r.initial),
+        usd(r.maintenance)
     );
 
     step(5, "The SOL oracle crashes 100 -> 80 (-20%) one minute later");
     m.warp(60).await;
-    feeds.publish(&mut m, 80.0);
+    feeds.publish(&mut m.env, 80.0);
     println!("  Pyth SOL/USD feed now 80.00; the risk snapshot still says 100 until someone cranks");
 
     step(6, "The keeper runs one pass: crank, evaluate every account, liquidate by the program's plan");
-    let settings = Settings { oracles: feeds.map(), ..Settings::default() };
+    let settings = Settings { oracles: feeds.by_feed(), ..Settings::default() };
     let keeper = Keeper::new(keeper_key, keeper_acc.margin, settings);
     let mut chain = LocalChain { env: &mut m.env };
     let outcomes = keeper.tick(&mut chain).await.map_err(|e| e.to_string())?;
@@ -169,11 +143,11 @@ pub async fn run() -> Result<DemoResult, String> {
         let r = m.report(key).await;
         println!(
             "  {name:<10} {:>12.2} {:>12.2} {:>12.2} {:>10} {:>10.2}",
-            money(r.equity),
-            money(r.maintenance),
-            money(r.initial),
+            usd(r.equity),
+            usd(r.maintenance),
+            usd(r.initial),
             a.n_positions,
-            quote(&a, &m.usdc)
+            a.balance(&m.usdc) as f64 / 1e6
         );
     }
     let vault = m.env.token_balance(&vault_pda(&m.usdc_mint)).await;

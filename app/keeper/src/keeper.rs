@@ -3,11 +3,12 @@
 //! bankruptcies. Program refusals are outcomes (a lost race is normal), transport errors are
 //! retried with backoff.
 use crate::book::{Book, Oracles};
-use crate::chain::{Chain, ChainError, PACKET_BYTES, code, error_name, legacy_size};
+use crate::chain::{Chain, ChainError, PACKET_BYTES, error_name, legacy_size};
 use crate::{info, warn};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AnchorDeserialize, InstructionData, ToAccountMetas};
+use localnet::pm_code;
 use portfolio_margin::error::PmError;
 use portfolio_margin::instructions::LiquidationPlan;
 use portfolio_margin::state::MarginAccount;
@@ -136,16 +137,22 @@ impl Keeper {
         ixs: &[Instruction],
         table: Option<&AddressLookupTableAccount>,
     ) -> Result<String, ChainError> {
+        self.retry("send", async || match table {
+            None => chain.send(ixs, &self.wallet).await,
+            Some(t) => chain.send_v0(ixs, &self.wallet, std::slice::from_ref(t)).await,
+        })
+        .await
+    }
+
+    /// Runs `op` until it succeeds, fails for a reason other than transport, or has been tried
+    /// `retries` times; the wait doubles from `backoff`.
+    async fn retry<T>(&self, what: &str, mut op: impl AsyncFnMut() -> Result<T, ChainError>) -> Result<T, ChainError> {
         let mut wait = self.settings.backoff;
         let mut attempt = 1;
         loop {
-            let r = match table {
-                None => chain.send(ixs, &self.wallet).await,
-                Some(t) => chain.send_v0(ixs, &self.wallet, std::slice::from_ref(t)).await,
-            };
-            match r {
+            match op().await {
                 Err(ChainError::Transport(e)) if attempt < self.settings.retries => {
-                    warn!("send failed ({e}); retry {attempt} in {wait:?}");
+                    warn!("{what} failed ({e}); retry {attempt} in {wait:?}");
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                     attempt += 1;
@@ -201,19 +208,7 @@ impl Keeper {
     }
 
     async fn load<C: Chain>(&self, chain: &mut C) -> Result<Book, ChainError> {
-        let mut wait = self.settings.backoff;
-        let mut attempt = 1;
-        loop {
-            match Book::load(chain, &self.settings.oracles).await {
-                Err(ChainError::Transport(e)) if attempt < self.settings.retries => {
-                    warn!("reading accounts failed ({e}); retry {attempt} in {wait:?}");
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        self.retry("reading accounts", async || Book::load(chain, &self.settings.oracles).await).await
     }
 
     /// One pass over the chain.
@@ -234,7 +229,7 @@ impl Keeper {
         // Accounts liquidation emptied with a debt left: the waterfall's next steps.
         let book = self.load(chain).await?;
         for (key, acc) in &book.accounts {
-            if let Some(quote) = bankrupt_in(acc) {
+            if let Some((quote, _)) = acc.bankrupt_debt() {
                 out.push(self.resolve_bankruptcy(chain, *key, quote).await);
             }
         }
@@ -464,7 +459,7 @@ impl Keeper {
                 );
                 Outcome::Liquidated { account: key, fee: plan.fee, reaches_target: plan.reaches_target }
             }
-            Err(ChainError::Program(c)) if c == code(PmError::NotLiquidatable) => {
+            Err(ChainError::Program(c)) if c == pm_code(PmError::NotLiquidatable) => {
                 info!("{key}: already healthy (another keeper won the race)");
                 Outcome::LostRace { account: key }
             }
@@ -494,15 +489,10 @@ impl Keeper {
                 info!("bankruptcy of {key} resolved: insurance fund, then socialized loss ({sig})");
                 Outcome::Bankruptcy { account: key }
             }
-            Err(ChainError::Program(c)) if c == code(PmError::NotBankrupt) => Outcome::LostRace { account: key },
+            Err(ChainError::Program(c)) if c == pm_code(PmError::NotBankrupt) => Outcome::LostRace { account: key },
             Err(e) => Outcome::Failed { account: key, error: e.to_string() },
         }
     }
-}
-
-/// The asset of the only balance left, when it is a debt and no position remains.
-fn bankrupt_in(acc: &MarginAccount) -> Option<Pubkey> {
-    (acc.n_positions == 0 && acc.n_balances == 1 && acc.balances[0].amount < 0).then_some(acc.balances[0].asset)
 }
 
 /// publish_time of a Pyth PriceUpdateV2 account.

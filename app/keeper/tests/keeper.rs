@@ -20,23 +20,18 @@ async fn the_demo_runs_the_whole_story() {
     assert!(r.outcomes.iter().any(|o| matches!(o, Outcome::Liquidated { reaches_target: true, .. })));
 }
 
-/// An underwater account (10 futures bought at 100, SOL now 88) and fixed oracle accounts.
-async fn underwater(m: &mut Market) -> (Pubkey, Oracles) {
-    let (sol, usdc) = (Pubkey::new_unique(), Pubkey::new_unique());
-    let publish = |m: &mut Market, spot: f64| {
-        let now = m.env.now;
-        m.env.pyth_at(sol, SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now);
-        m.env.pyth_at(usdc, USDC_FEED, 100_000_000, 10_000, -8, now);
-    };
-    publish(m, 100.0);
+/// An underwater account (10 futures bought at 100, SOL now 88) and its price feeds.
+async fn underwater(m: &mut Market) -> (Pubkey, Feeds) {
+    let feeds = Feeds::default();
+    feeds.publish(&mut m.env, 100.0);
     let f = m.list(future(m.expiry)).await.unwrap();
     m.crank(100.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let victim = m.trader(200 * USDC).await;
     m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
     m.warp(10).await;
-    publish(m, 88.0);
-    (victim.margin, Oracles::from([(SOL_FEED, sol), (USDC_FEED, usdc)]))
+    feeds.publish(&mut m.env, 88.0);
+    (victim.margin, feeds)
 }
 
 async fn keeper_with(m: &mut Market, oracles: &Oracles) -> Keeper {
@@ -48,7 +43,8 @@ async fn keeper_with(m: &mut Market, oracles: &Oracles) -> Keeper {
 #[tokio::test]
 async fn two_keepers_racing_the_loser_gets_an_outcome_not_an_error() {
     let mut m = Market::new().await;
-    let (victim, oracles) = underwater(&mut m).await;
+    let (victim, feeds) = underwater(&mut m).await;
+    let oracles = feeds.by_feed();
     m.crank(88.0).await.unwrap();
     let k1 = keeper_with(&mut m, &oracles).await;
     let k2 = keeper_with(&mut m, &oracles).await;
@@ -117,7 +113,8 @@ impl Chain for Flaky<'_> {
 #[tokio::test]
 async fn transport_errors_are_retried_with_backoff_then_given_up() {
     let mut m = Market::new().await;
-    let (victim, oracles) = underwater(&mut m).await;
+    let (victim, feeds) = underwater(&mut m).await;
+    let oracles = feeds.by_feed();
     let mut k = keeper_with(&mut m, &oracles).await;
     k.settings.backoff = Duration::from_millis(1);
     k.settings.retries = 3;
@@ -164,7 +161,8 @@ async fn expired_positions_are_settled_so_margin_checks_work_again() {
 #[tokio::test]
 async fn a_patient_keeper_starts_the_auction_clock_and_waits_for_its_discount() {
     let mut m = Market::new().await;
-    let (victim, oracles) = underwater(&mut m).await;
+    let (victim, feeds) = underwater(&mut m).await;
+    let oracles = feeds.by_feed();
     let mut k = keeper_with(&mut m, &oracles).await;
     // 3%: halfway up the 1% -> 5% ramp of 300 s.
     k.settings.min_discount = ratio(0.03);
@@ -175,22 +173,14 @@ async fn a_patient_keeper_starts_the_auction_clock_and_waits_for_its_discount() 
     assert_eq!(since, m.env.now, "the keeper started the clock");
     // 100 s later: 2.33%, still waiting (the clock is not restarted).
     m.warp(100).await;
-    let now = m.env.now;
-    for (feed, key) in &oracles {
-        let px = if *feed == SOL_FEED { 88.0 } else { 1.0 };
-        m.env.pyth_at(*key, *feed, (px * 1e8) as i64, (px * 1e4) as u64, -8, now);
-    }
+    feeds.publish(&mut m.env, 88.0);
     let mut chain = LocalChain { env: &mut m.env };
     let out = k.tick(&mut chain).await.unwrap();
     assert!(out.iter().any(|o| matches!(o, Outcome::Waiting { .. })), "{out:?}");
     assert_eq!(m.env.margin(&victim).await.liquidatable_since, since);
     // 160 s after the start: past 3%, it liquidates.
     m.warp(60).await;
-    let now = m.env.now;
-    for (feed, key) in &oracles {
-        let px = if *feed == SOL_FEED { 88.0 } else { 1.0 };
-        m.env.pyth_at(*key, *feed, (px * 1e8) as i64, (px * 1e4) as u64, -8, now);
-    }
+    feeds.publish(&mut m.env, 88.0);
     let mut chain = LocalChain { env: &mut m.env };
     let out = k.tick(&mut chain).await.unwrap();
     assert!(out.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == victim)), "{out:?}");
@@ -199,27 +189,17 @@ async fn a_patient_keeper_starts_the_auction_clock_and_waits_for_its_discount() 
 #[tokio::test]
 async fn the_largest_account_goes_through_a_lookup_table_in_one_v0_transaction() {
     let mut m = Market::new().await;
-    let (sol, usdc) = (Pubkey::new_unique(), Pubkey::new_unique());
-    let publish = |m: &mut Market, spot: f64| {
-        let now = m.env.now;
-        m.env.pyth_at(sol, SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now);
-        m.env.pyth_at(usdc, USDC_FEED, 100_000_000, 10_000, -8, now);
-    };
-    publish(&mut m, 100.0);
+    let feeds = Feeds::default();
+    feeds.publish(&mut m.env, 100.0);
     let n = portfolio_margin::state::MAX_POSITIONS;
-    let mut futs = vec![];
-    for d in 1..=n as i64 {
-        futs.push(m.list(future(m.env.now + d * DAY)).await.unwrap());
-    }
+    let futs = m.list_future_strip(n).await;
     m.crank(100.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let victim = m.trader(600 * USDC).await;
-    for (i, f) in futs.iter().enumerate() {
-        m.trade(*f, &maker, &victim, 1, 100.0, 1 + i as u64).await.unwrap();
-    }
+    m.buy_one_lot_each(&futs, &maker, &victim, 100.0).await;
     m.warp(10).await;
-    publish(&mut m, 40.0);
-    let oracles = Oracles::from([(SOL_FEED, sol), (USDC_FEED, usdc)]);
+    feeds.publish(&mut m.env, 40.0);
+    let oracles = feeds.by_feed();
     let mut k = keeper_with(&mut m, &oracles).await;
     k.settings.cu_limit = 1_400_000;
     let mut chain = LocalChain { env: &mut m.env };

@@ -157,7 +157,8 @@ impl Env {
         self.ctx.payer.pubkey()
     }
 
-    /// Sends `ixs` signed by the payer and `signers`.
+    /// Sends `ixs` signed by the payer and those of `signers` the instructions require (an
+    /// unneeded signature would make the transaction invalid).
     pub async fn send(
         &mut self,
         ixs: &[Instruction],
@@ -166,7 +167,9 @@ impl Env {
         self.known.extend(ixs.iter().flat_map(|ix| ix.accounts.iter().map(|a| a.pubkey)));
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
-        all.extend_from_slice(signers);
+        let required =
+            |k: &Keypair| ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == k.pubkey());
+        all.extend(signers.iter().copied().filter(|k| required(k)));
         // The current blockhash (no wait for a new slot). A byte-identical repeat would carry
         // the same signature and be answered from the status cache: it gets a fresh blockhash.
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
@@ -191,14 +194,10 @@ impl Env {
         Ok(sim.simulation_details.and_then(|d| d.return_data).map(|r| r.data).unwrap_or_default())
     }
 
-    /// Simulates `ix` and decodes its return data (read-only instructions).
+    /// Simulates `ix` and decodes its return data (read-only instructions; panics on failure).
     pub async fn view<T: anchor_lang::AnchorDeserialize>(&mut self, ix: Instruction) -> T {
-        let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
-        let tx = Transaction::new_signed_with_payer(&[ix], Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
-        let sim = self.ctx.banks_client.simulate_transaction(tx).await.unwrap();
-        sim.result.expect("simulation ran").expect("instruction succeeded");
-        let data = sim.simulation_details.expect("details").return_data.expect("return data").data;
-        T::deserialize(&mut &data[..]).unwrap()
+        let data = self.simulate(&[ix]).await.expect("instruction succeeded");
+        T::deserialize(&mut &data[..]).expect("return data")
     }
 
     pub async fn fund(&mut self, to: &Pubkey) {
@@ -406,6 +405,24 @@ impl Env {
             },
             portfolio_margin::instruction::Deposit { amount },
         )
+    }
+
+    /// Mints `amount` of `mint` into a new wallet of `owner` and deposits it all into `margin`
+    /// (any margin account, the insurance fund's too). Returns the wallet.
+    pub async fn deposit_new_tokens(
+        &mut self,
+        token_program: Pubkey,
+        mint: Pubkey,
+        margin: Pubkey,
+        owner: &Keypair,
+        amount: u64,
+    ) -> Pubkey {
+        let wallet = self.token_account(token_program, &mint, &owner.pubkey(), amount).await;
+        if amount > 0 {
+            let ix = self.deposit_ix(margin, mint, vault_pda(&mint), wallet, owner.pubkey(), token_program, amount);
+            self.send(&[ix], &[owner]).await.unwrap();
+        }
+        wallet
     }
 
     /// Withdraw with the remaining accounts (asset, oracle) per balance of the account.

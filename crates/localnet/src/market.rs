@@ -11,6 +11,11 @@ use portfolio_margin::state::{
 pub const PRICE_ONE: i64 = 1 << 32; // Price::ONE raw
 pub const DAY: i64 = 24 * 3600;
 
+/// Money raw (Q24, what margin reports carry) in quote units.
+pub fn usd(money_raw: i64) -> f64 {
+    money_raw as f64 / (1u64 << 24) as f64
+}
+
 pub fn price(v: f64) -> i64 {
     (v * PRICE_ONE as f64).round() as i64
 }
@@ -103,6 +108,33 @@ pub fn future(expiry: i64) -> InstrumentTerms {
 }
 pub fn perp() -> InstrumentTerms {
     InstrumentTerms { kind: kind::PERPETUAL, expiry: 0, strike: 0, lot_size: ratio(1.0) }
+}
+
+/// Price accounts updated in place, as Pyth's push feeds are (the keeper is given their
+/// addresses once), for SOL/USD and USDC/USD.
+pub struct Feeds {
+    pub sol: Pubkey,
+    pub usdc: Pubkey,
+}
+
+impl Default for Feeds {
+    fn default() -> Self {
+        Feeds { sol: Pubkey::new_unique(), usdc: Pubkey::new_unique() }
+    }
+}
+
+impl Feeds {
+    /// SOL at `spot` (conf 1bp) and USDC at 1, published now.
+    pub fn publish(&self, env: &mut Env, spot: f64) {
+        let now = env.now;
+        env.pyth_at(self.sol, SOL_FEED, (spot * 1e8) as i64, (spot * 1e4) as u64, -8, now);
+        env.pyth_at(self.usdc, USDC_FEED, 100_000_000, 10_000, -8, now);
+    }
+
+    /// Feed id -> price account.
+    pub fn by_feed(&self) -> std::collections::HashMap<[u8; 32], Pubkey> {
+        std::collections::HashMap::from([(SOL_FEED, self.sol), (USDC_FEED, self.usdc)])
+    }
 }
 
 /// A trader: keypair, margin account, USDC wallet.
@@ -215,6 +247,22 @@ impl Market {
         Ok(inst)
     }
 
+    /// `n` futures expiring one day apart (the first tomorrow).
+    pub async fn list_future_strip(&mut self, n: usize) -> Vec<Pubkey> {
+        let mut futs = Vec::with_capacity(n);
+        for d in 1..=n as i64 {
+            futs.push(self.list(future(self.env.now + d * DAY)).await.unwrap());
+        }
+        futs
+    }
+
+    /// `taker` buys one lot of each of `instruments` from `maker` at `px` (nonces 1, 2, ...).
+    pub async fn buy_one_lot_each(&mut self, instruments: &[Pubkey], maker: &Trader, taker: &Trader, px: f64) {
+        for (i, inst) in instruments.iter().enumerate() {
+            self.trade(*inst, maker, taker, 1, px, 1 + i as u64).await.unwrap();
+        }
+    }
+
     /// The hedge set at the market's expiry: a call and a put at `strike`, and a future.
     pub async fn list_hedge_set(&mut self, strike: f64) -> [Pubkey; 3] {
         let e = self.expiry;
@@ -290,12 +338,7 @@ impl Market {
     pub async fn trader_sub(&mut self, key: Keypair, sub_id: u16, usdc: u64) -> Trader {
         self.env.fund(&key.pubkey()).await;
         let margin = self.env.open(&key, sub_id).await.unwrap();
-        let wallet = self.env.token_account(spl_token::ID, &self.usdc_mint, &key.pubkey(), usdc).await;
-        if usdc > 0 {
-            let vault = vault_pda(&self.usdc_mint);
-            let ix = self.env.deposit_ix(margin, self.usdc_mint, vault, wallet, key.pubkey(), spl_token::ID, usdc);
-            self.env.send(&[ix], &[&key]).await.unwrap();
-        }
+        let wallet = self.env.deposit_new_tokens(spl_token::ID, self.usdc_mint, margin, &key, usdc).await;
         Trader { key, margin, wallet }
     }
 
@@ -504,12 +547,7 @@ impl Market {
     pub async fn usdc_books(&mut self, accounts: &[Pubkey]) -> i64 {
         let mut sum = 0;
         for a in accounts {
-            let m = self.env.margin(a).await;
-            sum += m.balances[..m.n_balances as usize]
-                .iter()
-                .filter(|b| b.asset == self.usdc)
-                .map(|b| b.amount)
-                .sum::<i64>();
+            sum += self.env.margin(a).await.balance(&self.usdc);
         }
         sum
     }

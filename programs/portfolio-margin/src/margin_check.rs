@@ -7,7 +7,7 @@
 //! every mapped collateral asset). Accounts are matched by address (assets, instruments,
 //! underlyings) or by feed id (Pyth); unrelated accounts are ignored.
 use crate::error::{PmError, kernel_err};
-use crate::oracle::{OracleLimits, pyth};
+use crate::oracle::{PriceBand, pyth};
 use crate::state::{
     CollateralAsset, Config, Instrument, MAX_BALANCES, MarginAccount, NO_GROUP, Underlying, kernel_kind, seeds,
 };
@@ -52,7 +52,7 @@ pub fn report<'info>(
     config: &Config,
 ) -> Result<Checked> {
     let (nb, np) = (acc.n_balances as usize, acc.n_positions as usize);
-    let find = |key: &Pubkey| remaining.iter().find(|a| a.key == key).ok_or(PmError::AccountsMismatch);
+    let find = |key: &Pubkey| find(remaining, key);
 
     // Risk groups: the underlyings in use, in order of first use (at most 4).
     let mut unds: Vec<(Pubkey, Underlying)> = Vec::with_capacity(MAX_GROUPS);
@@ -101,7 +101,7 @@ pub fn report<'info>(
         });
     }
 
-    let oracles: Vec<&AccountInfo> = remaining.iter().filter(|a| *a.owner != crate::ID).collect();
+    let oracles = oracle_accounts(remaining);
     let mut cols = [None; MAX_BALANCES];
     let mut missing = None;
     for (i, b) in acc.balances[..nb].iter().enumerate() {
@@ -116,16 +116,7 @@ pub fn report<'info>(
             require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
             Some(g)
         };
-        let limits = OracleLimits {
-            feed_id: asset.params.feed_id,
-            max_age_secs: asset.params.max_oracle_age_secs,
-            max_conf_ratio: asset.params.max_conf_ratio,
-        };
-        let reading = match oracles.iter().find(|o| pyth::feed_id(o) == Some(limits.feed_id)) {
-            Some(o) => pyth::read(o, &limits, now),
-            None => err!(PmError::OracleMissing),
-        };
-        match reading {
+        match read_oracle(&oracles, &asset, now) {
             Ok(band) => {
                 // After a socialized loss, a positive balance is worth its backed share.
                 let mut c = asset.to_kernel(asset.backed(b.amount)?, band.price, band.conf);
@@ -152,6 +143,25 @@ pub fn report<'info>(
     };
     let report = margin_from_risk(&portfolio, &risks).map_err(kernel_err)?;
     Ok(Checked { report, missing })
+}
+
+/// The remaining account at `key`.
+pub fn find<'info>(remaining: &'info [AccountInfo<'info>], key: &Pubkey) -> Result<&'info AccountInfo<'info>> {
+    remaining.iter().find(|a| a.key == key).ok_or_else(|| PmError::AccountsMismatch.into())
+}
+
+/// The remaining accounts that may be price updates (not the program's own).
+pub fn oracle_accounts<'a, 'info>(remaining: &'a [AccountInfo<'info>]) -> Vec<&'a AccountInfo<'info>> {
+    remaining.iter().filter(|a| *a.owner != crate::ID).collect()
+}
+
+/// The price of `asset` from the oracle account carrying its feed, under its rules.
+pub fn read_oracle(oracles: &[&AccountInfo], asset: &CollateralAsset, now: i64) -> Result<PriceBand> {
+    let limits = asset.oracle_limits();
+    match oracles.iter().find(|o| pyth::feed_id(o) == Some(limits.feed_id)) {
+        Some(o) => pyth::read(o, &limits, now),
+        None => err!(PmError::OracleMissing),
+    }
 }
 
 /// The kernel's view of an underlying at its last snapshot.

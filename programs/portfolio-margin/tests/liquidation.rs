@@ -8,38 +8,34 @@ use common::market::*;
 use common::*;
 use portfolio_margin::error::PmError;
 use portfolio_margin::liquidation::{CollateralTake, LiquidateArgs, PositionTake, scope};
-use portfolio_margin::state::{CollateralAsset, MarginAccount};
+use portfolio_margin::state::CollateralAsset;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 const USDC: u64 = 1_000_000;
-
-fn usd(q24: i64) -> f64 {
-    q24 as f64 / (1u64 << 24) as f64
-}
-
-fn quote_balance(acc: &MarginAccount, usdc: &Pubkey) -> i64 {
-    acc.balance_slot(usdc).map(|i| acc.balances[i].amount).unwrap_or(0)
-}
-
-fn lots_of(acc: &MarginAccount, inst: &Pubkey) -> i64 {
-    acc.position_slot(inst).map(|i| acc.positions[i].lots).unwrap_or(0)
-}
+const SPL_TOKEN: Pubkey = anchor_spl::token::spl_token::ID;
 
 fn take_all(inst: Pubkey, lots: u64) -> LiquidateArgs {
     LiquidateArgs { positions: vec![PositionTake { instrument: inst, lots }], ..Default::default() }
 }
 
-/// A future at 100; the victim (200 USDC) buys 10 lots from a rich maker; the price falls to
-/// 88 and the victim is under maintenance. Returns (future, maker, victim, liquidator).
-async fn underwater_future(m: &mut Market) -> (Pubkey, Trader, Trader, Trader) {
+/// A future at 100; the victim (200 USDC) buys 10 lots from a rich maker; a liquidator
+/// stands by. Returns (future, maker, victim, liquidator).
+async fn long_futures(m: &mut Market) -> (Pubkey, Trader, Trader, Trader) {
     let f = m.list(future(m.expiry)).await.unwrap();
     m.crank(100.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let victim = m.trader(200 * USDC).await;
     let liquidator = m.trader(100_000 * USDC).await;
     m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
-    m.crank(88.0).await.unwrap();
     (f, maker, victim, liquidator)
+}
+
+/// [`long_futures`], then the price falls to 88: the victim is under maintenance.
+async fn underwater_future(m: &mut Market) -> (Pubkey, Trader, Trader, Trader) {
+    let book = long_futures(m).await;
+    m.crank(88.0).await.unwrap();
+    book
 }
 
 fn all_accounts(ts: &[&Trader]) -> Vec<Pubkey> {
@@ -51,12 +47,7 @@ fn all_accounts(ts: &[&Trader]) -> Vec<Pubkey> {
 #[tokio::test]
 async fn healthy_accounts_cannot_be_liquidated() {
     let mut m = Market::new().await;
-    let f = m.list(future(m.expiry)).await.unwrap();
-    m.crank(100.0).await.unwrap();
-    let maker = m.trader(1_000_000 * USDC).await;
-    let victim = m.trader(200 * USDC).await;
-    let liquidator = m.trader(100_000 * USDC).await;
-    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    let (f, _maker, victim, liquidator) = long_futures(&mut m).await;
     let plan = m.plan(victim.margin).await;
     assert!(!plan.liquidatable && plan.request.positions.is_empty());
     let e = m.liquidate(victim.margin, &liquidator, take_all(f, 10)).await.unwrap_err();
@@ -86,8 +77,8 @@ async fn positions_move_at_mark_up_to_the_target_and_no_further() {
     // Asking for all 10 lots takes exactly the plan's n.
     m.liquidate(victim.margin, &liquidator, take_all(f, 10)).await.unwrap();
     let v = m.env.margin(&victim.margin).await;
-    assert_eq!(lots_of(&v, &f), 10 - n as i64);
-    assert_eq!(lots_of(&m.env.margin(&liquidator.margin).await, &f), n as i64);
+    assert_eq!(v.lots(&f), 10 - n as i64);
+    assert_eq!(m.env.margin(&liquidator.margin).await.lots(&f), n as i64);
     let r1 = m.report(victim.margin).await;
     assert!(past_target(&r1) >= 0.0, "target: equity {} vs maintenance {}", usd(r1.equity), usd(r1.maintenance));
     assert_eq!(v.liquidatable_since, 0, "healthy again: the auction clock is cleared");
@@ -106,7 +97,7 @@ async fn one_lot_fewer_than_the_plan_falls_short_of_the_target() {
     let r0 = m.report(victim.margin).await;
     let n = m.plan(victim.margin).await.request.positions[0].lots;
     m.liquidate(victim.margin, &liquidator, take_all(f, n - 1)).await.unwrap();
-    assert_eq!(lots_of(&m.env.margin(&victim.margin).await, &f), 10 - (n as i64 - 1));
+    assert_eq!(m.env.margin(&victim.margin).await.lots(&f), 10 - (n as i64 - 1));
     let r1 = m.report(victim.margin).await;
     assert!(past_target(&r1) < 0.0, "n - 1 lots do not reach the target");
     assert!(r1.equity - r1.maintenance > r0.equity - r0.maintenance, "but they improved it");
@@ -139,18 +130,18 @@ async fn the_discount_is_a_dutch_auction_paid_by_the_liquidatee() {
 
     // At the cap: the liquidatee pays 5% of the margin freed; a quarter goes to insurance.
     let before = m.env.margin(&victim.margin).await;
-    let liq_before = quote_balance(&m.env.margin(&liquidator.margin).await, &m.usdc);
+    let liq_before = m.env.margin(&liquidator.margin).await.balance(&m.usdc);
     let r0 = m.report(victim.margin).await;
     let plan = m.plan(victim.margin).await;
     m.liquidate(victim.margin, &liquidator, plan.request.clone()).await.unwrap();
     let r1 = m.report(victim.margin).await;
     let fee_expected = usd(r0.maintenance - r1.maintenance) * 0.05;
     let after = m.env.margin(&victim.margin).await;
-    let paid = quote_balance(&before, &m.usdc) - quote_balance(&after, &m.usdc);
+    let paid = before.balance(&m.usdc) - after.balance(&m.usdc);
     assert!((paid as f64 / 1e6 - fee_expected).abs() < 1e-5, "fee {} vs {}", paid, fee_expected);
     assert_eq!(paid, plan.fee, "the plan's fee is the fee");
-    let to_insurance = quote_balance(&m.env.margin(&insurance_pda()).await, &m.usdc);
-    let to_liquidator = quote_balance(&m.env.margin(&liquidator.margin).await, &m.usdc) - liq_before;
+    let to_insurance = m.env.margin(&insurance_pda()).await.balance(&m.usdc);
+    let to_liquidator = m.env.margin(&liquidator.margin).await.balance(&m.usdc) - liq_before;
     assert_eq!(to_insurance + to_liquidator, paid);
     assert_eq!(to_insurance, paid / 4);
     m.assert_conserved(&all_accounts(&[&maker, &victim, &liquidator])).await;
@@ -171,6 +162,50 @@ async fn a_liquidator_must_meet_its_own_initial_margin() {
     m.crank(88.0).await.unwrap();
     let e = m.liquidate(victim.margin, &rich, take_all(other, 1)).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidLiquidationRequest)));
+    // A scope that does not exist, or a scope with lists as well, or nothing at all.
+    for args in [
+        LiquidateArgs { scope: 4, ..Default::default() },
+        LiquidateArgs { scope: scope::ALL_POSITIONS, ..take_all(f, 1) },
+        LiquidateArgs::default(),
+    ] {
+        let e = m.liquidate(victim.margin, &rich, args).await.unwrap_err();
+        assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidLiquidationRequest)));
+    }
+}
+
+#[tokio::test]
+async fn liquidation_terms_belong_to_the_risk_authority_and_are_checked() {
+    let mut m = Market::new().await;
+    let mut bad = liquidation_params();
+    bad.max_discount = ratio(0.6); // above the 50% cap
+    let e = m.set_liquidation(bad).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidParameter)));
+    bad = liquidation_params();
+    bad.ramp_secs = 0;
+    let e = m.set_liquidation(bad).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidParameter)));
+    // Someone else signing as the risk authority.
+    let stranger = Keypair::new();
+    let ix = Env::ix(
+        portfolio_margin::accounts::ConfigSetLiquidation { config: config_pda(), risk_authority: stranger.pubkey() },
+        portfolio_margin::instruction::ConfigSetLiquidation { params: liquidation_params() },
+    );
+    let e = m.env.send(&[ix], &[&stranger]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::Unauthorized)));
+    let config: portfolio_margin::state::Config = m.env.anchor(&config_pda()).await;
+    assert_eq!(config.liquidation, liquidation_params(), "nothing changed");
+    // The insurance fund opens once.
+    let ix = Env::ix(
+        portfolio_margin::accounts::InsuranceInit {
+            config: config_pda(),
+            vault_authority: vault_authority(),
+            insurance: insurance_pda(),
+            payer: m.env.payer(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        portfolio_margin::instruction::InsuranceInit {},
+    );
+    assert!(m.env.send(&[ix], &[]).await.is_err());
 }
 
 #[tokio::test]
@@ -207,7 +242,7 @@ async fn taking_one_leg_of_a_hedge_is_refused_as_worsening() {
 async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
     let mut m = Market::new().await;
     // wSOL-like collateral (9 decimals, SOL feed, 10% / 15% haircuts), not mapped.
-    let mint = m.env.mint(anchor_spl::token::spl_token::ID, 9).await;
+    let mint = m.env.mint(SPL_TOKEN, 9).await;
     let params = portfolio_margin::state::CollateralParams {
         feed_id: SOL_FEED,
         maint_haircut: ratio(0.10),
@@ -216,25 +251,14 @@ async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
         ..usdc_params()
     };
     let risk = m.env.risk.insecure_clone();
-    m.env.register(&mint, anchor_spl::token::spl_token::ID, params, &risk).await.unwrap();
+    m.env.register(&mint, SPL_TOKEN, params, &risk).await.unwrap();
     let wsol = asset_pda(&mint);
     let f = m.list(future(m.expiry)).await.unwrap();
     m.crank(100.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let liquidator = m.trader(100_000 * USDC).await;
     let victim = m.trader(0).await;
-    let wallet =
-        m.env.token_account(anchor_spl::token::spl_token::ID, &mint, &victim.key.pubkey(), 10_000_000_000).await;
-    let ix = m.env.deposit_ix(
-        victim.margin,
-        mint,
-        vault_pda(&mint),
-        wallet,
-        victim.key.pubkey(),
-        anchor_spl::token::spl_token::ID,
-        10_000_000_000,
-    );
-    m.env.send(&[ix], &[&victim.key.insecure_clone()]).await.unwrap();
+    m.env.deposit_new_tokens(SPL_TOKEN, mint, victim.margin, &victim.key, 10_000_000_000).await;
     let sol_extra = |m: &mut Market| {
         let o = m.sol_price(100.0);
         vec![
@@ -264,11 +288,11 @@ async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
     ix.accounts.extend(extra.clone());
     m.env.send(&[ix], &[&liquidator.key.insecure_clone()]).await.unwrap();
     let after = m.env.margin(&victim.margin).await;
-    let sol_moved = quote_balance(&before, &wsol) - quote_balance(&after, &wsol);
+    let sol_moved = before.balance(&wsol) - after.balance(&wsol);
     assert!(sol_moved > 0 && sol_moved <= 4_000_000_000);
-    assert_eq!(quote_balance(&m.env.margin(&liquidator.margin).await, &wsol), sol_moved);
+    assert_eq!(m.env.margin(&liquidator.margin).await.balance(&wsol), sol_moved);
     // Paid at the oracle mid (85) for the SOL, less the 1% discount on its value.
-    let got = quote_balance(&after, &m.usdc) - quote_balance(&before, &m.usdc);
+    let got = after.balance(&m.usdc) - before.balance(&m.usdc);
     let value = sol_moved as f64 / 1e9 * 85.0;
     assert!((got as f64 / 1e6 - value * 0.99).abs() < 1e-4, "{} vs {}", got, value * 0.99);
     let r1 = m.report_with(victim.margin, extra).await;
@@ -280,26 +304,10 @@ async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
 #[tokio::test]
 async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
     let mut m = Market::new().await;
-    let f = m.list(future(m.expiry)).await.unwrap();
-    m.crank(100.0).await.unwrap();
-    let maker = m.trader(1_000_000 * USDC).await;
-    let victim = m.trader(200 * USDC).await;
-    let liquidator = m.trader(100_000 * USDC).await;
+    let (_f, maker, victim, liquidator) = long_futures(&mut m).await;
     let saver = m.trader(10_000 * USDC).await;
     // A small insurance fund, topped up with a plain deposit.
-    let fund_wallet =
-        m.env.token_account(anchor_spl::token::spl_token::ID, &m.usdc_mint, &saver.key.pubkey(), 30 * USDC).await;
-    let ix = m.env.deposit_ix(
-        insurance_pda(),
-        m.usdc_mint,
-        vault_pda(&m.usdc_mint),
-        fund_wallet,
-        saver.key.pubkey(),
-        anchor_spl::token::spl_token::ID,
-        30 * USDC,
-    );
-    m.env.send(&[ix], &[&saver.key.insecure_clone()]).await.unwrap();
-    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    m.env.deposit_new_tokens(SPL_TOKEN, m.usdc_mint, insurance_pda(), &saver.key, 30 * USDC).await;
     // A crash no margin covers: the victim owes more than it has.
     m.crank(60.0).await.unwrap();
     let r = m.report(victim.margin).await;
@@ -314,8 +322,8 @@ async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
     m.liquidate(victim.margin, &liquidator, plan.request).await.unwrap();
     let v = m.env.margin(&victim.margin).await;
     assert_eq!(v.n_positions, 0);
-    let debt = -quote_balance(&v, &m.usdc);
-    let fund = quote_balance(&m.env.margin(&insurance_pda()).await, &m.usdc);
+    let debt = -v.balance(&m.usdc);
+    let fund = m.env.margin(&insurance_pda()).await.balance(&m.usdc);
     assert!(debt > fund && fund >= 30 * USDC as i64, "debt {debt} beyond the fund {fund}");
     let ix = m.bankruptcy_ix(victim.margin);
     m.env.send(&[ix], &[]).await.unwrap();
@@ -335,7 +343,7 @@ async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
         m.usdc_mint,
         saver.wallet,
         saver.key.pubkey(),
-        anchor_spl::token::spl_token::ID,
+        SPL_TOKEN,
         amount,
         &[(m.usdc, oracle)],
     );
@@ -361,8 +369,8 @@ async fn two_keepers_racing_one_wins_the_other_is_refused_cleanly() {
     let e = m.env.send(&[b], &[&second.key.insecure_clone()]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::NotLiquidatable)));
     let after = m.env.margin(&second.margin).await;
-    assert_eq!(quote_balance(&after, &m.usdc), quote_balance(&snapshot, &m.usdc));
-    assert_eq!(lots_of(&after, &f), 0);
+    assert_eq!(after.balance(&m.usdc), snapshot.balance(&m.usdc));
+    assert_eq!(after.lots(&f), 0);
     m.assert_conserved(&all_accounts(&[&maker, &victim, &first, &second])).await;
 }
 
@@ -370,17 +378,12 @@ async fn two_keepers_racing_one_wins_the_other_is_refused_cleanly() {
 async fn the_largest_account_is_fully_liquidated_in_one_instruction() {
     let mut m = Market::new().await;
     let n = portfolio_margin::state::MAX_POSITIONS;
-    let mut futs = vec![];
-    for d in 1..=n as i64 {
-        futs.push(m.list(future(m.env.now + d * DAY)).await.unwrap());
-    }
+    let futs = m.list_future_strip(n).await;
     m.crank(100.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let victim = m.trader(600 * USDC).await;
     let liquidator = m.trader(1_000_000 * USDC).await;
-    for (i, f) in futs.iter().enumerate() {
-        m.trade(*f, &maker, &victim, 1, 100.0, 1 + i as u64).await.unwrap();
-    }
+    m.buy_one_lot_each(&futs, &maker, &victim, 100.0).await;
     assert_eq!(m.env.margin(&victim.margin).await.n_positions as usize, n);
     // A crash past what 32 lots can bear: no share of the book restores the target.
     m.crank(40.0).await.unwrap();
@@ -429,30 +432,11 @@ async fn the_auction_clock_stops_when_the_account_is_seen_healthy() {
     assert_eq!(m.env.margin(&victim.margin).await.liquidatable_since, m.env.now);
     // The owner adds collateral (a deposit reads no oracle: the clock keeps running)...
     let key = victim.key.insecure_clone();
-    let wallet = m.env.token_account(anchor_spl::token::spl_token::ID, &m.usdc_mint, &key.pubkey(), 1_000 * USDC).await;
-    let vault = vault_pda(&m.usdc_mint);
-    let ix = m.env.deposit_ix(
-        victim.margin,
-        m.usdc_mint,
-        vault,
-        wallet,
-        key.pubkey(),
-        anchor_spl::token::spl_token::ID,
-        1_000 * USDC,
-    );
-    m.env.send(&[ix], &[&key]).await.unwrap();
+    let wallet = m.env.deposit_new_tokens(SPL_TOKEN, m.usdc_mint, victim.margin, &key, 1_000 * USDC).await;
     assert_ne!(m.env.margin(&victim.margin).await.liquidatable_since, 0);
     // ...and any check that finds it healthy (a withdrawal here) stops it.
     let oracle = m.usdc_price();
-    let ix = m.env.withdraw_ix(
-        victim.margin,
-        m.usdc_mint,
-        wallet,
-        key.pubkey(),
-        anchor_spl::token::spl_token::ID,
-        USDC,
-        &[(m.usdc, oracle)],
-    );
+    let ix = m.env.withdraw_ix(victim.margin, m.usdc_mint, wallet, key.pubkey(), SPL_TOKEN, USDC, &[(m.usdc, oracle)]);
     let mut ix = ix;
     ix.accounts.extend(m.check_accounts());
     m.env.send(&[ix], &[&key]).await.unwrap();

@@ -14,10 +14,6 @@ use solana_signer::Signer;
 
 const USDC: u64 = 1_000_000;
 
-fn usd(q24: i64) -> f64 {
-    q24 as f64 / (1u64 << 24) as f64
-}
-
 #[tokio::test]
 async fn a_hedged_book_needs_far_less_initial_margin_than_its_legs() {
     let mut m = Market::new().await;
@@ -210,17 +206,9 @@ async fn a_stale_collateral_oracle_blocks_new_risk_but_not_reducing_it() {
 async fn capacity_and_overflow_are_errors_not_wrong_numbers() {
     let mut m = Market::new().await;
     let n = portfolio_margin::state::MAX_POSITIONS + 1;
-    let mut futs = vec![];
-    for d in 1..=n as i64 {
-        futs.push(m.list(future(m.env.now + d * DAY)).await.unwrap());
-    }
+    let futs = m.list_future_strip(n).await;
     // One snapshot, then every instrument at its epoch, in several transactions.
-    let oracle = m.sol_price(150.0);
-    m.env.send(&[m.underlying_refresh_ix(oracle)], &[]).await.unwrap();
-    for chunk in futs.chunks(8) {
-        let ixs: Vec<_> = chunk.iter().map(|f| m.instrument_refresh_ix(*f)).collect();
-        m.env.send(&ixs, &[]).await.unwrap();
-    }
+    m.crank(150.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let taker = m.trader(1_000_000 * USDC).await;
     // A price whose cash does not fit 64 bits.

@@ -1,13 +1,11 @@
 //! The embedded local chain (program-test, the program loaded natively).
-use super::{Chain, ChainError};
+use super::{Chain, ChainError, v0_transaction};
 use anchor_lang::prelude::{Clock, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use localnet::{Env, custom_code};
 use solana_account::Account;
 use solana_keypair::Keypair;
-use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
-use solana_signer::Signer;
-use solana_transaction::versioned::VersionedTransaction;
+use solana_message::AddressLookupTableAccount;
 
 pub struct LocalChain<'a> {
     pub env: &'a mut Env,
@@ -49,10 +47,8 @@ impl Chain for LocalChain<'_> {
     }
 
     async fn send(&mut self, ixs: &[Instruction], signer: &Keypair) -> Result<String, ChainError> {
-        // The payer of the embedded chain pays; the keeper signs only where it must.
-        let needed = ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == signer.pubkey());
-        let signers: &[&Keypair] = if needed { &[signer] } else { &[] };
-        self.env.send(ixs, signers).await.map_err(map_err)?;
+        // The embedded chain's payer pays; the keeper signs where its signature is required.
+        self.env.send(ixs, &[signer]).await.map_err(map_err)?;
         Ok("local".into())
     }
 
@@ -64,10 +60,7 @@ impl Chain for LocalChain<'_> {
     ) -> Result<String, ChainError> {
         let ctx = &mut self.env.ctx;
         let bh = ctx.banks_client.get_latest_blockhash().await.map_err(map_err)?;
-        let msg = v0::Message::try_compile(&signer.pubkey(), ixs, tables, bh)
-            .map_err(|e| ChainError::Rejected(e.to_string()))?;
-        let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[signer])
-            .map_err(|e| ChainError::Rejected(e.to_string()))?;
+        let tx = v0_transaction(ixs, signer, tables, bh)?;
         ctx.banks_client.process_transaction(tx).await.map_err(map_err)?;
         Ok("local v0".into())
     }

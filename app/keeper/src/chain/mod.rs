@@ -29,11 +29,6 @@ impl std::fmt::Display for ChainError {
     }
 }
 
-/// The code a program error reaches clients with.
-pub fn code(e: portfolio_margin::error::PmError) -> u32 {
-    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
-}
-
 /// " (Name)" for the program errors a keeper meets in normal operation.
 pub fn error_name(c: u32) -> String {
     use portfolio_margin::error::PmError::*;
@@ -49,7 +44,7 @@ pub fn error_name(c: u32) -> String {
         Paused,
         NotBankrupt,
     ];
-    known.into_iter().find(|e| code(*e) == c).map(|e| format!(" ({e:?})")).unwrap_or_default()
+    known.into_iter().find(|e| localnet::pm_code(*e) == c).map(|e| format!(" ({e:?})")).unwrap_or_default()
 }
 
 /// A chain the keeper can read and write.
@@ -81,6 +76,20 @@ pub trait Chain {
 pub fn legacy_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
     let tx = solana_transaction::Transaction::new_with_payer(ixs, Some(payer));
     1 + 64 * tx.message.header.num_required_signatures as usize + tx.message.serialize().len()
+}
+
+/// `ixs` as a v0 transaction paid and signed by `signer`, accounts resolved through `tables`.
+pub fn v0_transaction(
+    ixs: &[Instruction],
+    signer: &Keypair,
+    tables: &[AddressLookupTableAccount],
+    blockhash: solana_hash::Hash,
+) -> Result<solana_transaction::versioned::VersionedTransaction, ChainError> {
+    use solana_signer::Signer;
+    let msg = solana_message::v0::Message::try_compile(&signer.pubkey(), ixs, tables, blockhash)
+        .map_err(|e| ChainError::Rejected(e.to_string()))?;
+    solana_transaction::versioned::VersionedTransaction::try_new(solana_message::VersionedMessage::V0(msg), &[signer])
+        .map_err(|e| ChainError::Rejected(e.to_string()))
 }
 
 /// The packet limit a cluster puts on a serialized transaction.

@@ -1,6 +1,6 @@
 //! A cluster through its JSON-RPC endpoint (solana-rpc-client, already in the workspace's
 //! dependency tree through program-test, so it adds nothing to the build).
-use super::{Chain, ChainError};
+use super::{Chain, ChainError, v0_transaction};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use base64::Engine;
@@ -8,11 +8,10 @@ use solana_account::Account;
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
-use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
+use solana_message::AddressLookupTableAccount;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
-use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
 pub struct RpcChain {
@@ -87,10 +86,7 @@ impl Chain for RpcChain {
         tables: &[AddressLookupTableAccount],
     ) -> Result<String, ChainError> {
         let bh = self.client.get_latest_blockhash().await.map_err(from_client)?;
-        let msg = v0::Message::try_compile(&signer.pubkey(), ixs, tables, bh)
-            .map_err(|e| ChainError::Rejected(e.to_string()))?;
-        let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[signer])
-            .map_err(|e| ChainError::Rejected(e.to_string()))?;
+        let tx = v0_transaction(ixs, signer, tables, bh)?;
         let sig = self.client.send_and_confirm_transaction(&tx).await.map_err(from_client)?;
         Ok(sig.to_string())
     }

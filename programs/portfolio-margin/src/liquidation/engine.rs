@@ -7,8 +7,7 @@
 //! account, one that adds risk (taking one leg of a hedge) is refused by the final check.
 use super::request::{LiquidateArgs, MAX_TAKES};
 use crate::error::{PmError, kernel_err};
-use crate::margin_check;
-use crate::oracle::{OracleLimits, pyth};
+use crate::margin_check::{self, find};
 use crate::positions::{apply, legs, realize_flat};
 use crate::state::{CollateralAsset, Config, Instrument, LiquidationParams, MarginAccount, Underlying};
 use crate::units;
@@ -59,10 +58,6 @@ pub struct Moves {
     pub collateral_value: Money,
 }
 
-fn find<'info>(rem: &'info [AccountInfo<'info>], key: &Pubkey) -> Result<&'info AccountInfo<'info>> {
-    rem.iter().find(|a| a.key == key).ok_or_else(|| PmError::AccountsMismatch.into())
-}
-
 /// Checks `args` against `acc` and prices every entry (see `margin_check` for `rem`).
 pub fn price<'info>(
     args: &LiquidateArgs,
@@ -103,16 +98,8 @@ pub fn price<'info>(
             is_option: inst.is_option(),
         });
     }
-    let oracles: Vec<&AccountInfo> = rem.iter().filter(|a| *a.owner != crate::ID).collect();
-    let oracle_price = |asset: &CollateralAsset| -> Result<Price> {
-        let limits = OracleLimits {
-            feed_id: asset.params.feed_id,
-            max_age_secs: asset.params.max_oracle_age_secs,
-            max_conf_ratio: asset.params.max_conf_ratio,
-        };
-        let oracle = oracles.iter().find(|o| pyth::feed_id(o) == Some(limits.feed_id)).ok_or(PmError::OracleMissing)?;
-        Ok(pyth::read(oracle, &limits, now)?.price)
-    };
+    let oracles = margin_check::oracle_accounts(rem);
+    let oracle_price = |asset: &CollateralAsset| Ok::<_, Error>(margin_check::read_oracle(&oracles, asset, now)?.price);
     // Collateral is paid in quote units: its oracle price over the quote asset's.
     let quote_price = if args.collateral.is_empty() { Price::ONE } else { oracle_price(quote.1)? };
     for (i, t) in args.collateral.iter().enumerate() {

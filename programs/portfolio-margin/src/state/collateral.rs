@@ -105,6 +105,15 @@ impl CollateralAsset {
         i64::try_from(backed).map_err(|_| crate::error::PmError::Overflow.into())
     }
 
+    /// The oracle rules a price of this asset must meet.
+    pub fn oracle_limits(&self) -> crate::oracle::OracleLimits {
+        crate::oracle::OracleLimits {
+            feed_id: self.params.feed_id,
+            max_age_secs: self.params.max_oracle_age_secs,
+            max_conf_ratio: self.params.max_conf_ratio,
+        }
+    }
+
     /// The kernel's view of a balance of this asset at an oracle reading.
     pub fn to_kernel(&self, amount: i64, price: Price, conf: Price) -> risk_kernel::collateral::Collateral {
         self.params.to_kernel(amount, self.decimals, price, conf)

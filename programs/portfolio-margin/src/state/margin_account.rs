@@ -68,6 +68,22 @@ impl MarginAccount {
         self.balances[..self.n_balances as usize].iter().position(|b| b.asset == *asset)
     }
 
+    /// The balance of `asset` (0 without a slot).
+    pub fn balance(&self, asset: &Pubkey) -> i64 {
+        self.balance_slot(asset).map(|i| self.balances[i].amount).unwrap_or(0)
+    }
+
+    /// Lots held in `instrument` (0 without a slot).
+    pub fn lots(&self, instrument: &Pubkey) -> i64 {
+        self.position_slot(instrument).map(|i| self.positions[i].lots).unwrap_or(0)
+    }
+
+    /// Bankrupt: no position left and a single balance, negative. Returns its asset and debt.
+    pub fn bankrupt_debt(&self) -> Option<(Pubkey, i64)> {
+        let b = &self.balances[0];
+        (self.n_positions == 0 && self.n_balances == 1 && b.amount < 0).then(|| (b.asset, -b.amount))
+    }
+
     /// The slot of `asset`, opening one if needed.
     pub fn balance_slot_or_open(&mut self, asset: &Pubkey) -> Option<usize> {
         if let Some(i) = self.balance_slot(asset) {

@@ -82,10 +82,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     )?;
     let asset = &mut ctx.accounts.asset;
     asset.total_deposits = asset.total_deposits.checked_sub(paid).ok_or(PmError::Overflow)?;
-    let balance = {
-        let acc = ctx.accounts.margin_account.load()?;
-        acc.balance_slot(&asset_key).map(|i| acc.balances[i].amount).unwrap_or(0)
-    };
+    let balance = ctx.accounts.margin_account.load()?.balance(&asset_key);
     emit!(Withdrawn {
         account: ctx.accounts.margin_account.key(),
         asset: asset_key,

@@ -80,8 +80,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     *ctx.accounts.liquidator_account.load_mut()? = *liquidator;
     *ctx.accounts.insurance.load_mut()? = *insurance;
     for (i, p) in priced.positions.iter().enumerate() {
-        let info = rem.iter().find(|a| *a.key == p.instrument).ok_or(PmError::AccountsMismatch)?;
-        let loader = AccountLoader::<Instrument>::try_from(info)?;
+        let loader = AccountLoader::<Instrument>::try_from(margin_check::find(rem, &p.instrument)?)?;
         let mut inst = loader.load_mut()?;
         inst.open_interest = inst.open_interest.checked_add(moves.oi[i]).ok_or(PmError::Overflow)?;
         inst.net_cash = inst.net_cash.checked_add(moves.realized[i]).ok_or(PmError::Overflow)?;

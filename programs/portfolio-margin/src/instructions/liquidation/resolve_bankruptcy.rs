@@ -33,17 +33,16 @@ pub fn handler(ctx: Context<ResolveBankruptcy>) -> Result<()> {
     let account = ctx.accounts.margin_account.key();
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     let mut ins = ctx.accounts.insurance.load_mut()?;
-    let debt = match (acc.n_positions, acc.n_balances) {
-        (0, 1) if acc.balances[0].asset == quote && acc.balances[0].amount < 0 => -acc.balances[0].amount,
+    let debt = match acc.bankrupt_debt() {
+        Some((asset, debt)) if asset == quote => debt,
         _ => return err!(PmError::NotBankrupt),
     };
-    let available = ins.balance_slot(&quote).map(|i| ins.balances[i].amount).unwrap_or(0).max(0);
+    let available = ins.balance(&quote).max(0);
     let covered = debt.min(available);
     if covered > 0 {
         ins.credit(&quote, -covered)?;
         acc.credit(&quote, covered)?;
-        let left = ins.balance_slot(&quote).map(|i| ins.balances[i].amount).unwrap_or(0);
-        emit!(InsuranceCovered { account, amount: covered, insurance_left: left });
+        emit!(InsuranceCovered { account, amount: covered, insurance_left: ins.balance(&quote) });
     }
     let rest = debt - covered;
     if rest > 0 {
