@@ -75,7 +75,7 @@ fn parse_oracles(list: &[String]) -> Result<Oracles, String> {
         let (feed, acc) =
             item.split_once('=').ok_or_else(|| format!("--oracle {item}: expected FEED_ID_HEX=ACCOUNT"))?;
         let hex = feed.trim_start_matches("0x");
-        if hex.len() != 64 {
+        if hex.len() != 64 || !hex.is_ascii() {
             return Err(format!("--oracle {item}: the feed id must be 32 bytes of hex"));
         }
         let mut id = [0u8; 32];

@@ -32,6 +32,13 @@ fn bad_input_is_named_not_a_panic() {
     std::fs::write(&kp, format!("[{}]", bytes.join(","))).unwrap();
     let (ok, text) = keeper(&["run", "--keypair", kp.to_str().unwrap(), "--oracle", "abcd=x", "--once"]);
     assert!(!ok && text.contains("32 bytes of hex"), "{text}");
+    // 64 bytes that are not 64 hex digits (multi-byte characters), and a bad address.
+    let wide = format!("a{}b=x", "é".repeat(31));
+    let (ok, text) = keeper(&["run", "--keypair", kp.to_str().unwrap(), "--oracle", &wide, "--once"]);
+    assert!(!ok && text.contains("32 bytes of hex"), "{text}");
+    let bad_key = format!("{}=not-an-address", "ab".repeat(32));
+    let (ok, text) = keeper(&["run", "--keypair", kp.to_str().unwrap(), "--oracle", &bad_key, "--once"]);
+    assert!(!ok && text.contains("bad account address"), "{text}");
     assert!(!text.contains("panicked"));
     // No RPC node at this port: one pass fails with a transport error, reported, exit 0 (--once).
     let feed = "ab".repeat(32);

@@ -169,18 +169,23 @@ impl Market {
         let vol = m.env.vol.insecure_clone();
         m.publish(surface(&[expiry], 0.6), &vol).await.unwrap();
         m.set_liquidation(liquidation_params()).await.unwrap();
-        let ix = Env::ix(
+        let ix = m.insurance_init_ix();
+        m.env.send(&[ix], &[]).await.unwrap();
+        m
+    }
+
+    /// Opens the insurance fund (once).
+    pub fn insurance_init_ix(&self) -> Instruction {
+        Env::ix(
             portfolio_margin::accounts::InsuranceInit {
                 config: config_pda(),
                 vault_authority: vault_authority(),
                 insurance: insurance_pda(),
-                payer: m.env.payer(),
+                payer: self.env.payer(),
                 system_program: anchor_lang::system_program::ID,
             },
             portfolio_margin::instruction::InsuranceInit {},
-        );
-        m.env.send(&[ix], &[]).await.unwrap();
-        m
+        )
     }
 
     pub async fn set_liquidation(&mut self, params: LiquidationParams) -> std::result::Result<(), BanksClientError> {

@@ -195,16 +195,7 @@ async fn liquidation_terms_belong_to_the_risk_authority_and_are_checked() {
     let config: portfolio_margin::state::Config = m.env.anchor(&config_pda()).await;
     assert_eq!(config.liquidation, liquidation_params(), "nothing changed");
     // The insurance fund opens once.
-    let ix = Env::ix(
-        portfolio_margin::accounts::InsuranceInit {
-            config: config_pda(),
-            vault_authority: vault_authority(),
-            insurance: insurance_pda(),
-            payer: m.env.payer(),
-            system_program: anchor_lang::system_program::ID,
-        },
-        portfolio_margin::instruction::InsuranceInit {},
-    );
+    let ix = m.insurance_init_ix();
     assert!(m.env.send(&[ix], &[]).await.is_err());
 }
 
