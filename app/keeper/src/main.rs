@@ -46,23 +46,23 @@ struct RunArgs {
     #[arg(long = "oracle", env = "PM_ORACLES", value_delimiter = ',', required = true)]
     oracles: Vec<String>,
     /// Seconds between passes.
-    #[arg(long, env = "PM_INTERVAL_SECS", default_value_t = 5)]
+    #[arg(long, env = "PM_INTERVAL_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     interval_secs: u64,
-    /// Compute-unit limit set on every transaction.
-    #[arg(long, env = "PM_CU_LIMIT", default_value_t = 1_400_000)]
+    /// Compute-unit limit set on every transaction (at most a transaction's 1,400,000).
+    #[arg(long, env = "PM_CU_LIMIT", default_value_t = 1_400_000, value_parser = clap::value_parser!(u32).range(1..=1_400_000))]
     cu_limit: u32,
     /// Priority fee, micro-lamports per compute unit (0 = none).
     #[arg(long, env = "PM_CU_PRICE", default_value_t = 0)]
     cu_price: u64,
     /// Attempts per transaction on RPC errors (backoff doubles from 500 ms).
-    #[arg(long, env = "PM_MAX_RETRIES", default_value_t = 4)]
+    #[arg(long, env = "PM_MAX_RETRIES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
     max_retries: u32,
     /// Refresh a risk snapshot older than this many seconds (or when its oracle published since).
     #[arg(long, env = "PM_REFRESH_SECS", default_value_t = 30)]
     refresh_secs: i64,
     /// Liquidate only once the auction's discount reaches this many basis points (the keeper
     /// starts the account's auction clock meanwhile); 0 = at any discount.
-    #[arg(long, env = "PM_MIN_DISCOUNT_BPS", default_value_t = 0)]
+    #[arg(long, env = "PM_MIN_DISCOUNT_BPS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     min_discount_bps: u32,
     /// One pass, then exit (for cron and scripts).
     #[arg(long)]
@@ -99,10 +99,10 @@ async fn run(args: RunArgs) -> Result<(), String> {
         oracles: parse_oracles(&args.oracles)?,
         cu_limit: args.cu_limit,
         cu_price: args.cu_price,
-        retries: args.max_retries.max(1),
+        retries: args.max_retries,
         backoff: Duration::from_millis(500),
         refresh_after_secs: args.refresh_secs,
-        min_discount: ((args.min_discount_bps.min(10_000) as u128 * (1u128 << 48)) / 10_000) as i64,
+        min_discount: ((args.min_discount_bps as u128 * (1u128 << 48)) / 10_000) as i64,
     };
     info!("keeper {} (margin account {margin}) on {}", wallet.pubkey(), args.rpc_url);
     let keeper = Keeper::new(wallet, margin, settings);

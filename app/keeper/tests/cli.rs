@@ -39,6 +39,11 @@ fn bad_input_is_named_not_a_panic() {
     let bad_key = format!("{}=not-an-address", "ab".repeat(32));
     let (ok, text) = keeper(&["run", "--keypair", kp.to_str().unwrap(), "--oracle", &bad_key, "--once"]);
     assert!(!ok && text.contains("bad account address"), "{text}");
+    // Out-of-range numbers are refused by name before anything runs.
+    for (flag, value) in [("--interval-secs", "0"), ("--cu-limit", "2000000"), ("--min-discount-bps", "10001")] {
+        let (ok, text) = keeper(&["run", "--keypair", kp.to_str().unwrap(), "--oracle", "x=y", flag, value]);
+        assert!(!ok && text.contains(flag), "{flag} {value}: {text}");
+    }
     assert!(!text.contains("panicked"));
     // No RPC node at this port: one pass fails with a transport error, reported, exit 0 (--once).
     let feed = "ab".repeat(32);
