@@ -1,7 +1,8 @@
 //! The program's accounts as the keeper sees them, and margin evaluated off chain by the
-//! program's own `margin_check` (fed with the fetched accounts), so keeper and program agree.
+//! program's own `margin` module (its `MarketView` built from the fetched bytes, the same
+//! decoding as on chain), so keeper and program agree.
 use crate::chain::{Chain, ChainError};
-use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use portfolio_margin::state::{CollateralAsset, Config, Instrument, MarginAccount, NO_GROUP, Underlying, seeds};
@@ -72,7 +73,7 @@ impl Book {
         self.assets.iter().find(|(k, _)| k == key).map(|(_, a)| a)
     }
 
-    /// The remaining accounts a margin check of `acc` needs (see the program's `margin_check`):
+    /// The remaining accounts a margin check of `acc` needs (see the program's `margin` module):
     /// assets and their oracles, instruments, and underlyings (of instruments and mapped assets).
     pub fn check_accounts(&self, acc: &MarginAccount, oracles: &Oracles) -> Vec<Pubkey> {
         let mut v: Vec<Pubkey> = vec![];
@@ -125,16 +126,17 @@ impl Book {
 
     /// The program's margin report of `acc` at `now`, computed here from the fetched accounts.
     pub fn evaluate(&self, acc: &MarginAccount, oracles: &Oracles, now: i64) -> Result<MarginReport, String> {
+        use portfolio_margin::margin::{MarketView, RawAccount, snapshot};
         let keys = self.check_accounts(acc, oracles);
-        let mut store: Vec<(Pubkey, u64, Vec<u8>, Pubkey)> = Vec::with_capacity(keys.len());
-        for k in keys {
-            let a = self.raw.get(&k).ok_or_else(|| format!("account {k} not loaded"))?;
-            store.push((k, a.lamports, a.data.clone(), a.owner));
+        let mut raws = Vec::with_capacity(keys.len());
+        for k in &keys {
+            let a = self.raw.get(k).ok_or_else(|| format!("account {k} not loaded"))?;
+            raws.push(RawAccount { key: k, owner: &a.owner, data: &a.data });
         }
-        let infos: Vec<AccountInfo> =
-            store.iter_mut().map(|(k, l, d, o)| AccountInfo::new(k, false, false, l, d, o, false)).collect();
-        portfolio_margin::margin_check::report(acc, &infos, now, &self.config)
+        let view = MarketView::from_raw(raws, now).map_err(|e| e.to_string())?;
+        snapshot::report(&view, acc, &self.config)
             .and_then(|c| c.require_complete())
+            .map(|r| *r)
             .map_err(|e| e.to_string())
     }
 }

@@ -112,7 +112,8 @@ impl Keeper {
 
     fn budget(&self) -> Vec<Instruction> {
         use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
-        let mut v = vec![Cb::set_compute_unit_limit(self.settings.cu_limit)];
+        // The CU limit and the heap frame the program's margin checks need (see localnet).
+        let mut v = localnet::budget_ixs(self.settings.cu_limit);
         if self.settings.cu_price > 0 {
             v.push(Cb::set_compute_unit_price(self.settings.cu_price));
         }

@@ -1,6 +1,8 @@
-//! The embedded local chain: the program loaded natively into solana-program-test's
-//! in-process SVM, with real keypairs, signed transactions, SPL mints and fake Pyth prices.
-//! Program tests, the keeper's tests and the demo all run on it.
+//! The embedded local chain: the program's real SBF `.so` (built by
+//! `scripts/sbf-toolchain.sh program`) in solana-program-test's in-process SVM, with real
+//! keypairs, signed transactions, SPL mints and fake Pyth prices. Program tests, the keeper's
+//! tests and the demo all run on it. `PM_NATIVE=1` runs the program natively instead (for
+//! debugging with a Rust debugger; CI's verdict comes from the `.so`).
 pub mod market;
 pub mod sysvar_bridge;
 
@@ -108,11 +110,52 @@ pub fn price_update(feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_ti
     data
 }
 
-/// Syscall stubs are process-global: tests that install them run one at a time.
+/// Syscall stubs are process-global: native-mode tests run one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Where the program's `.so` is (`PM_PROGRAM_SO` overrides).
+pub fn program_so_path() -> std::path::PathBuf {
+    match std::env::var_os("PM_PROGRAM_SO") {
+        Some(p) => p.into(),
+        None => concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/sbf/portfolio_margin.so").into(),
+    }
+}
+
+/// The program's `.so`, or what to run to build it.
+pub fn program_elf() -> std::result::Result<Vec<u8>, String> {
+    let path = program_so_path();
+    std::fs::read(&path).map_err(|e| {
+        format!(
+            "cannot read the program's SBF build {} ({e}); build it with `scripts/sbf-toolchain.sh program` \
+             (or set PM_PROGRAM_SO, or PM_NATIVE=1 to run the program natively)",
+            path.display()
+        )
+    })
+}
+
+/// Whether this process runs the program natively (`PM_NATIVE=1`) instead of its `.so`.
+pub fn native() -> bool {
+    std::env::var("PM_NATIVE").is_ok_and(|v| v == "1")
+}
+
+/// Heap frame every client requests for the program's heavier instructions (margin checks
+/// of large accounts, trades, liquidations): see `programs/portfolio-margin/src/heap.rs`.
+pub const HEAP_FRAME: u32 = 256 * 1024;
+/// A transaction's compute-unit ceiling.
+pub const MAX_CU: u32 = 1_400_000;
+
+/// The compute-budget instructions a client puts first: a CU limit and the heap frame.
+pub fn budget_ixs(cu_limit: u32) -> Vec<Instruction> {
+    use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
+    vec![Cb::set_compute_unit_limit(cu_limit), Cb::request_heap_frame(HEAP_FRAME)]
+}
+
+fn has_budget(ixs: &[Instruction]) -> bool {
+    ixs.iter().any(|ix| ix.program_id == solana_sdk_ids::compute_budget::ID)
+}
+
 pub struct Env {
-    _serial: std::sync::MutexGuard<'static, ()>,
+    _serial: Option<std::sync::MutexGuard<'static, ()>>,
     pub ctx: ProgramTestContext,
     pub admin: Keypair,
     pub risk: Keypair,
@@ -129,12 +172,30 @@ impl Env {
     // The guard is held for the whole test on purpose (each test has its own runtime).
     #[allow(clippy::await_holding_lock)]
     pub async fn new() -> Self {
-        // A test that panicked poisons the lock; the next one may still run.
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        let mut pt = ProgramTest::new("portfolio_margin", pm_id(), processor!(sysvar_bridge::entry));
-        pt.prefer_bpf(false);
-        let ctx = pt.start_with_context().await;
-        sysvar_bridge::install();
+        let (serial, ctx) = if native() {
+            // A test that panicked poisons the lock; the next one may still run.
+            let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+            let mut pt = ProgramTest::new("portfolio_margin", pm_id(), processor!(sysvar_bridge::entry));
+            pt.prefer_bpf(false);
+            let ctx = pt.start_with_context().await;
+            sysvar_bridge::install();
+            (Some(serial), ctx)
+        } else {
+            let elf = program_elf().unwrap_or_else(|e| panic!("{e}"));
+            let mut pt = ProgramTest::default();
+            pt.prefer_bpf(true);
+            pt.add_account(
+                pm_id(),
+                Account {
+                    lamports: 1_000_000_000_000,
+                    data: elf,
+                    owner: solana_sdk_ids::bpf_loader::ID,
+                    executable: true,
+                    rent_epoch: 0,
+                },
+            );
+            (None, pt.start_with_context().await)
+        };
         let clock: Clock = ctx.banks_client.get_sysvar().await.unwrap();
         let mut env = Env {
             _serial: serial,
@@ -158,12 +219,20 @@ impl Env {
     }
 
     /// Sends `ixs` signed by the payer and those of `signers` the instructions require (an
-    /// unneeded signature would make the transaction invalid).
+    /// unneeded signature would make the transaction invalid). Like every client of the
+    /// program, it puts [`budget_ixs`] first unless `ixs` bring their own.
     pub async fn send(
         &mut self,
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> std::result::Result<(), BanksClientError> {
+        let budgeted;
+        let ixs = if has_budget(ixs) {
+            ixs
+        } else {
+            budgeted = [budget_ixs(MAX_CU), ixs.to_vec()].concat();
+            &budgeted[..]
+        };
         self.known.extend(ixs.iter().flat_map(|ix| ix.accounts.iter().map(|a| a.pubkey)));
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
@@ -185,6 +254,13 @@ impl Env {
 
     /// Simulates `ixs` and returns the return data (or the error).
     pub async fn simulate(&mut self, ixs: &[Instruction]) -> std::result::Result<Vec<u8>, BanksClientError> {
+        let budgeted;
+        let ixs = if has_budget(ixs) {
+            ixs
+        } else {
+            budgeted = [budget_ixs(MAX_CU), ixs.to_vec()].concat();
+            &budgeted[..]
+        };
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;

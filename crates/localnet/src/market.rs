@@ -62,6 +62,7 @@ pub fn sol_params() -> UnderlyingParams {
         max_vol_age_secs: 600,
         max_risk_age_secs: 120,
         settle_window_secs: 300,
+        price_band: ratio(0.10),
     }
 }
 

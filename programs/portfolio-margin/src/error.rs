@@ -107,6 +107,18 @@ pub enum PmError {
     SelfLiquidation,
     #[msg("account is not bankrupt: it holds positions or collateral, or its quote balance is not negative")]
     NotBankrupt,
+    #[msg("trade price is outside the underlying's band around the crank's fair value")]
+    PriceOutOfBand,
+    #[msg("a delegate may only trade at the crank's fair value or better for the account")]
+    DelegatePriceWorse,
+    #[msg("only the account's owner may open a balance of a non-quote asset")]
+    DepositSlotRefused,
+    #[msg("margin account state breaks its invariant")]
+    AccountCorrupt,
+    #[msg("oracle update is not newer than the one the snapshot already used")]
+    OracleNotNewer,
+    #[msg("settlement needs the update that straddles expiry (prev_publish_time < expiry <= publish_time)")]
+    SettlementNotFirstUpdate,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -7,9 +7,10 @@ use anchor_lang::prelude::*;
 
 pub mod error;
 pub mod events;
+pub mod heap;
 pub mod instructions;
 pub mod liquidation;
-pub mod margin_check;
+pub mod margin;
 pub mod oracle;
 pub mod positions;
 pub mod state;

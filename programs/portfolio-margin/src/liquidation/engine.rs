@@ -7,13 +7,12 @@
 //! account, one that adds risk (taking one leg of a hedge) is refused by the final check.
 use super::request::{LiquidateArgs, MAX_TAKES};
 use crate::error::{PmError, kernel_err};
-use crate::margin_check::{self, find};
+use crate::margin::{Health, MarketView, Snapshot};
 use crate::positions::{apply, legs, realize_flat};
-use crate::state::{CollateralAsset, Config, Instrument, LiquidationParams, MarginAccount, Underlying};
+use crate::state::{CollateralAsset, Config, LiquidationParams, MarginAccount};
 use crate::units;
 use anchor_lang::prelude::*;
 use risk_kernel::collateral::quote_value;
-use risk_kernel::margin::MarginReport;
 use risk_kernel::{Money, Price, Ratio, Round};
 
 pub struct PricedPosition {
@@ -58,14 +57,9 @@ pub struct Moves {
     pub collateral_value: Money,
 }
 
-/// Checks `args` against `acc` and prices every entry (see `margin_check` for `rem`).
-pub fn price<'info>(
-    args: &LiquidateArgs,
-    acc: &MarginAccount,
-    quote: (&Pubkey, &CollateralAsset),
-    rem: &'info [AccountInfo<'info>],
-    now: i64,
-) -> Result<Priced> {
+/// Checks `args` against `acc` and prices every entry from `view`.
+pub fn price(args: &LiquidateArgs, acc: &MarginAccount, quote: (&Pubkey, &CollateralAsset), view: &MarketView) -> Result<Priced> {
+    let now = view.now;
     let n = args.positions.len() + args.collateral.len();
     require!(n > 0 && n <= MAX_TAKES, PmError::InvalidLiquidationRequest);
     let mut out = Priced {
@@ -79,10 +73,9 @@ pub fn price<'info>(
         let slot = acc.position_slot(&t.instrument).ok_or(PmError::InvalidLiquidationRequest)?;
         let held = acc.positions[slot].lots;
         require!(!dup && t.lots > 0 && t.lots <= held.unsigned_abs(), PmError::InvalidLiquidationRequest);
-        let loader = AccountLoader::<Instrument>::try_from(find(rem, &t.instrument)?)?;
-        let inst = loader.load()?;
+        let inst = view.instrument(&t.instrument)?;
         require!(!inst.is_expired(now), PmError::PositionExpiredUnsettled);
-        let u = Account::<Underlying>::try_from(find(rem, &inst.underlying)?)?;
+        let u = view.underlying(&inst.underlying)?;
         require_keys_eq!(u.quote_asset, *quote.0, PmError::WrongQuoteAsset);
         require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
         let fair = inst.risk_at(u.snapshot.epoch)?.fair;
@@ -98,18 +91,16 @@ pub fn price<'info>(
             is_option: inst.is_option(),
         });
     }
-    let oracles = margin_check::oracle_accounts(rem);
-    let oracle_price = |asset: &CollateralAsset| Ok::<_, Error>(margin_check::read_oracle(&oracles, asset, now)?.price);
     // Collateral is paid in quote units: its oracle price over the quote asset's.
-    let quote_price = if args.collateral.is_empty() { Price::ONE } else { oracle_price(quote.1)? };
+    let quote_price = if args.collateral.is_empty() { Price::ONE } else { view.price(quote.1)?.price };
     for (i, t) in args.collateral.iter().enumerate() {
         let dup = args.collateral[..i].iter().any(|o| o.asset == t.asset);
         let slot = acc.balance_slot(&t.asset).ok_or(PmError::InvalidLiquidationRequest)?;
         let held = acc.balances[slot].amount;
         let ok = !dup && t.asset != *quote.0 && t.amount > 0 && held > 0 && t.amount <= held as u64;
         require!(ok, PmError::InvalidLiquidationRequest);
-        let asset = Account::<CollateralAsset>::try_from(find(rem, &t.asset)?)?;
-        let price = oracle_price(&asset)?.div(quote_price, Round::Down).map_err(kernel_err)?;
+        let asset = view.asset(&t.asset)?;
+        let price = view.price(asset)?.price.div(quote_price, Round::Down).map_err(kernel_err)?;
         out.collateral.push(PricedCollateral { asset: t.asset, amount: t.amount, decimals: asset.decimals, price });
     }
     Ok(out)
@@ -198,22 +189,17 @@ pub fn apply_fee(
 }
 
 /// equity - maintenance x (1 + buffer), Money raw (> 0: past the target).
-fn past_target(r: &MarginReport, fee: Money, buffer: Ratio) -> Result<i128> {
+fn past_target(r: &Health, fee: Money, buffer: Ratio) -> Result<i128> {
     let extra = r.maintenance.mul_ratio(buffer, Round::Up).map_err(kernel_err)?;
     Ok(r.equity.raw() as i128 - fee.raw() as i128 - r.maintenance.raw() as i128 - extra.raw() as i128)
-}
-
-/// equity - maintenance (what a liquidation must not lower).
-pub fn health(r: &MarginReport) -> i128 {
-    r.equity.raw() as i128 - r.maintenance.raw() as i128
 }
 
 /// The share of the request to take and its fee.
 pub struct Solution {
     pub fraction: Ratio,
     pub fee: i64,
-    /// The liquidatee's report at `fraction`, before the fee.
-    pub report: MarginReport,
+    /// The liquidatee's margin at `fraction`, before the fee.
+    pub health: Health,
     /// Whether `fraction` reaches the target (else the whole request is not enough).
     pub reaches_target: bool,
 }
@@ -227,32 +213,40 @@ const MAX_STEPS: usize = 3;
 pub const MARGIN_CHECKS_PER_LIQUIDATION: usize = 1 + (1 + MAX_STEPS) + 1 + 1;
 const _: () = assert!(MARGIN_CHECKS_PER_LIQUIDATION == 7);
 
+/// The state `solve` works in: the liquidatee's snapshot (refilled per step, no new heap) and
+/// a scratch copy of its account.
+pub struct Scratch<'a> {
+    pub view: &'a MarketView,
+    pub config: &'a Config,
+    pub snap: &'a mut Snapshot,
+    pub trial: &'a mut MarginAccount,
+}
+
 /// The smallest share of the request that reaches the target, found by chords from the
 /// whole request down. Health is concave in the share (margin is a max of linear scenario
 /// losses), so every chord step still reaches the target and only removes excess.
-#[allow(clippy::too_many_arguments)]
-pub fn solve<'info>(
+pub fn solve(
     p: &Priced,
     before: &MarginAccount,
-    r0: &MarginReport,
+    r0: &Health,
     discount: Ratio,
     params: &LiquidationParams,
-    rem: &'info [AccountInfo<'info>],
-    now: i64,
-    config: &Config,
+    s: &mut Scratch,
 ) -> Result<Solution> {
     let buffer = Ratio::from_raw(params.target_buffer);
     let g0 = past_target(r0, Money::ZERO, buffer)?;
     let mut fraction = Ratio::ONE;
     let mut best: Option<Solution> = None;
     for _ in 0..=MAX_STEPS {
-        let mut trial = Box::new(*before);
-        let moves = transfer(p, fraction, &mut trial, None)?;
-        let r = margin_check::report(&trial, rem, now, config)?.require_complete()?;
+        *s.trial = *before;
+        let moves = transfer(p, fraction, s.trial, None)?;
+        s.snap.refill(s.view, s.trial, s.config)?;
+        let r = s.snap.check()?.require_complete()?;
         let released = r0.maintenance.sub(r.maintenance).map_err(kernel_err)?;
         let fee = fee(discount, released, moves.collateral_value, p.quote_decimals)?;
-        let g = past_target(&r, units::native_to_money(fee, p.quote_decimals, Round::Up)?, buffer)?;
-        let this = Solution { fraction, fee, report: r, reaches_target: g >= 0 };
+        let h = Health::of(&r);
+        let g = past_target(&h, units::native_to_money(fee, p.quote_decimals, Round::Up)?, buffer)?;
+        let this = Solution { fraction, fee, health: h, reaches_target: g >= 0 };
         if g < 0 && best.as_ref().is_some_and(|b| b.reaches_target) {
             break; // a chord fell short (rounding): keep the last share that reached the target
         }

@@ -17,7 +17,13 @@ pub struct PriceBand {
     /// Confidence interval, rounded up.
     pub conf: Price,
     pub publish_time: i64,
+    /// The feed's previous publish time (Pyth: the update before this one).
+    pub prev_publish_time: i64,
 }
+
+/// Longest oracle age a risk authority may configure (seconds): a longer window lets a caller
+/// choose among more prices.
+pub const MAX_ORACLE_AGE_SECS: u32 = 120;
 
 /// Per-asset limits the reading must meet.
 #[derive(Clone, Copy, Debug)]

@@ -40,7 +40,7 @@ pub fn validate(update: &PriceUpdateV2, limits: &OracleLimits, now: i64) -> Resu
     // conf / price <= max ratio, compared exactly: conf * 2^48 <= ratio * price.
     let ratio: Ratio = conf.div(price, Round::Up).map_err(|_| PmError::OracleConfidenceTooWide)?;
     require!(ratio.raw() <= limits.max_conf_ratio, PmError::OracleConfidenceTooWide);
-    Ok(PriceBand { price, conf, publish_time: msg.publish_time })
+    Ok(PriceBand { price, conf, publish_time: msg.publish_time, prev_publish_time: msg.prev_publish_time })
 }
 
 /// value x 10^exponent as Price (Q32), rounded in `round`'s direction; overflow is an error.

@@ -31,7 +31,10 @@ pub struct CollateralAsset {
     /// this much. Every positive balance counts at V / (V + D) of its amount (V =
     /// total_deposits, D = this) and withdrawals pay that share, until D is worked off.
     pub socialized_loss: u64,
-    pub reserved: [u8; 56],
+    /// 1 once an underlying settles in this asset (a quote asset): strangers may fund it in
+    /// any account, and other assets never take an account's last free slot from it.
+    pub is_quote: u8,
+    pub reserved: [u8; 55],
 }
 
 /// The risk parameters of an asset as the risk authority sets them.
@@ -69,7 +72,7 @@ impl CollateralParams {
         kernel_ok
             && unit(self.max_conf_ratio)
             && self.conf_mult >= 0
-            && self.max_oracle_age_secs > 0
+            && (1..=crate::oracle::MAX_ORACLE_AGE_SECS).contains(&self.max_oracle_age_secs)
             && self.status <= status::DISABLED
             && unit(self.depeg_shock)
     }

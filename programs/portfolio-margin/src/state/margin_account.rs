@@ -116,6 +116,36 @@ impl MarginAccount {
         Some(n)
     }
 
+    /// The slot a deposit of `asset` goes to. Opening one is the owner's right, except for
+    /// quote assets (anyone may fund those, the insurance fund included); and only a quote
+    /// asset may take the last free slot, so settlement and liquidation always find a place
+    /// for the quote balance. Strangers' dust can thus never fill an account's slots.
+    pub fn deposit_slot(&mut self, asset: &Pubkey, is_quote: bool, by_owner: bool) -> Result<usize> {
+        if let Some(i) = self.balance_slot(asset) {
+            return Ok(i);
+        }
+        require!(by_owner || is_quote, PmError::DepositSlotRefused);
+        let free = MAX_BALANCES - self.n_balances as usize;
+        require!(free > 1 || (free == 1 && is_quote), PmError::CollateralCapacityExceeded);
+        self.balance_slot_or_open(asset).ok_or_else(|| PmError::CollateralCapacityExceeded.into())
+    }
+
+    /// Slots dense and unique, counts within capacity, lots within range.
+    pub fn invariant(&self) -> Result<()> {
+        let (nb, np) = (self.n_balances as usize, self.n_positions as usize);
+        require!(nb <= MAX_BALANCES && np <= MAX_POSITIONS, PmError::AccountCorrupt);
+        let bal = &self.balances;
+        require!(bal[..nb].iter().all(|b| b.asset != Pubkey::default() && b.amount != 0), PmError::AccountCorrupt);
+        require!(bal[nb..].iter().all(|b| *b == Balance::default()), PmError::AccountCorrupt);
+        require!((1..nb).all(|i| bal[..i].iter().all(|o| o.asset != bal[i].asset)), PmError::AccountCorrupt);
+        let pos = &self.positions;
+        let lots_ok = |p: &PositionSlot| p.lots.unsigned_abs() <= risk_kernel::margin::MAX_LOTS as u64;
+        require!(pos[..np].iter().all(|p| p.instrument != Pubkey::default() && lots_ok(p)), PmError::AccountCorrupt);
+        require!(pos[np..].iter().all(|p| *p == PositionSlot::default()), PmError::AccountCorrupt);
+        require!((1..np).all(|i| pos[..i].iter().all(|o| o.instrument != pos[i].instrument)), PmError::AccountCorrupt);
+        Ok(())
+    }
+
     /// Frees the slot of a flat position with nothing left to settle (keeps slots dense).
     pub fn close_flat_position(&mut self, i: usize) {
         let n = self.n_positions as usize;

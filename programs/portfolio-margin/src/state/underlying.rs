@@ -65,6 +65,9 @@ pub struct UnderlyingParams {
     pub max_risk_age_secs: u32,
     /// Settlement prices must be published within this many seconds after expiry.
     pub settle_window_secs: u32,
+    /// Trades must be priced within this fraction of spot from the crank's fair value
+    /// (Ratio raw, in (0, 1]): off-market prices cannot move value between accounts.
+    pub price_band: i64,
 }
 
 impl UnderlyingParams {
@@ -78,10 +81,12 @@ impl UnderlyingParams {
             && 0 < self.min_vol
             && self.min_vol <= self.max_vol
             && self.max_vol <= 10 * one
-            && self.max_oracle_age_secs > 0
+            && (1..=crate::oracle::MAX_ORACLE_AGE_SECS).contains(&self.max_oracle_age_secs)
             && self.max_vol_age_secs > 0
             && self.max_risk_age_secs > 0
-            && self.settle_window_secs > 0;
+            && self.settle_window_secs > 0
+            && 0 < self.price_band
+            && self.price_band <= one;
         require!(ok, PmError::InvalidParameter);
         Ok(())
     }

@@ -4,8 +4,9 @@ use crate::state::{CollateralAsset, Config, MarginAccount, pause, seeds, status}
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
-/// Deposits SPL tokens into an account's balance. Anyone may fund any account. Reads no
-/// oracle: a stale price never blocks a deposit.
+/// Deposits SPL tokens into an account's balance. Anyone may add to an existing balance or
+/// fund a quote asset; only the owner opens other balances (see
+/// `MarginAccount::deposit_slot`). Reads no oracle: a stale price never blocks a deposit.
 #[derive(Accounts)]
 pub struct Deposit<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -56,11 +57,16 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let received = ctx.accounts.vault.amount.checked_sub(before).ok_or(PmError::Overflow)?;
 
     let asset_key = ctx.accounts.asset.key();
+    require!(received > 0, PmError::ZeroAmount);
+    let is_quote = ctx.accounts.asset.is_quote != 0;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    let slot = acc.balance_slot_or_open(&asset_key).ok_or(PmError::CollateralCapacityExceeded)?;
+    let by_owner = acc.owner == ctx.accounts.depositor.key();
+    let slot = acc.deposit_slot(&asset_key, is_quote, by_owner)?;
     let credit = i64::try_from(received).map_err(|_| PmError::Overflow)?;
     let balance = acc.balances[slot].amount.checked_add(credit).ok_or(PmError::Overflow)?;
     acc.balances[slot].amount = balance;
+    acc.close_empty_balance(slot); // a deposit may exactly repay a liability
+    acc.invariant()?;
     let asset = &mut ctx.accounts.asset;
     asset.total_deposits = asset.total_deposits.checked_add(received).ok_or(PmError::Overflow)?;
     emit!(Deposited { account: ctx.accounts.margin_account.key(), asset: asset_key, amount: received, balance });

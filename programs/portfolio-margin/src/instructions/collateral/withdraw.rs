@@ -1,13 +1,13 @@
 use crate::error::PmError;
 use crate::events::Withdrawn;
-use crate::margin_check;
+use crate::margin::{self, MarketView};
 use crate::state::{CollateralAsset, Config, MarginAccount, pause, seeds};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
 /// Withdraws to any token account of the owner's choosing. Owner only (a delegate never
 /// withdraws). Allowed only if equity >= initial margin afterwards, with every balance valued;
-/// the remaining accounts are what `margin_check` documents. While the asset carries a
+/// the remaining accounts are what `margin` documents. While the asset carries a
 /// socialized loss, `amount` is debited and its backed share is paid (see `resolve_bankruptcy`).
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
@@ -53,9 +53,9 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     }
     // The margin check sees the account after the withdrawal.
     let report = {
+        let view = MarketView::from_infos(ctx.remaining_accounts, Clock::get()?.unix_timestamp)?;
         let acc = ctx.accounts.margin_account.load()?;
-        margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?
-            .require_initial()?
+        margin::snapshot::report(&view, &acc, &ctx.accounts.config)?.require_initial()?
     };
     // Initial margin met, so healthy: no liquidation auction clock runs.
     ctx.accounts.margin_account.load_mut()?.liquidatable_since = 0;

@@ -1,8 +1,8 @@
 use crate::error::PmError;
 use crate::events::{CollateralLiquidated, Liquidated, PositionLiquidated};
-use crate::liquidation::engine::health;
+use crate::liquidation::engine::Scratch;
 use crate::liquidation::{self, LiquidateArgs};
-use crate::margin_check;
+use crate::margin::{self, Health, MarketView, Snapshot};
 use crate::positions::require_trader;
 use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, pause, seeds};
 use anchor_lang::prelude::*;
@@ -16,14 +16,14 @@ use risk_kernel::Ratio;
 /// The program takes the smallest share of the request that brings the liquidatee to
 /// equity >= maintenance x (1 + target_buffer), refuses a result that lowers the liquidatee's
 /// equity - maintenance, and requires the liquidator's initial margin afterwards.
-/// Remaining accounts: what `margin_check` documents, for both accounts, with the requested
+/// Remaining accounts: what `margin` documents, for both accounts, with the requested
 /// instruments writable (open interest changes).
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// The asset cash moves in: the quote asset of the requested positions' underlyings.
-    pub quote_asset: Account<'info, CollateralAsset>,
+    pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub liquidatee: AccountLoader<'info, MarginAccount>,
     #[account(
@@ -48,21 +48,27 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     require!(!config.is_paused(pause::LIQUIDATE), PmError::Paused);
     let now = Clock::get()?.unix_timestamp;
     let rem = ctx.remaining_accounts;
+    let view = MarketView::from_infos(rem, now)?;
     let (liquidatee_key, liquidator_key) = (ctx.accounts.liquidatee.key(), ctx.accounts.liquidator_account.key());
 
     let before = Box::new(*ctx.accounts.liquidatee.load()?);
     // A balance left out would understate equity: never liquidate on a partial view.
-    let r0 = margin_check::report(&before, rem, now, config)?.require_complete()?;
-    require!(r0.equity < r0.maintenance, PmError::NotLiquidatable);
+    let mut snap = Snapshot::new(&view, &before, config)?;
+    let r0 = Health::of(snap.check()?.require_complete()?.as_ref());
+    require!(r0.is_liquidatable(), PmError::NotLiquidatable);
     let since = if before.liquidatable_since == 0 { now } else { before.liquidatable_since };
     let params = &config.liquidation;
     let discount = liquidation::discount(params, now - since)?;
-    let quote = (&ctx.accounts.quote_asset.key(), &*ctx.accounts.quote_asset);
+    let quote = (&ctx.accounts.quote_asset.key(), &**ctx.accounts.quote_asset);
     let args = args.expand(&before, quote.0).ok_or(PmError::InvalidLiquidationRequest)?;
-    let priced = liquidation::price(&args, &before, quote, rem, now)?;
-    let solution = liquidation::solve(&priced, &before, &r0, discount, params, rem, now, config)?;
-
+    let priced = liquidation::price(&args, &before, quote, &view)?;
     let mut after = before.clone();
+    let solution = {
+        let mut s = Scratch { view: &view, config, snap: &mut snap, trial: &mut after };
+        liquidation::solve(&priced, &before, &r0, discount, params, &mut s)?
+    };
+
+    *after = *before;
     let mut liquidator = Box::new(*ctx.accounts.liquidator_account.load()?);
     let mut insurance = Box::new(*ctx.accounts.insurance.load()?);
     require_trader(&liquidator, &ctx.accounts.liquidator.key())?;
@@ -71,16 +77,19 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let to_insurance =
         liquidation::apply_fee(&priced, solution.fee, share, &mut after, &mut liquidator, &mut insurance)?;
 
-    let r1 = margin_check::report(&after, rem, now, config)?.require_complete()?;
-    require!(health(&r1) >= health(&r0), PmError::LiquidationWorsens);
-    after.liquidatable_since = if r1.equity >= r1.maintenance { 0 } else { since };
-    margin_check::report(&liquidator, rem, now, config)?.require_initial()?;
+    snap.refill(&view, &after, config)?;
+    let r1 = Health::of(snap.check()?.require_complete()?.as_ref());
+    require!(r1.maintenance_health() >= r0.maintenance_health(), PmError::LiquidationWorsens);
+    after.liquidatable_since = if r1.is_liquidatable() { since } else { 0 };
+    // The liquidator's check reuses the same snapshot (the liquidatee's is done).
+    snap.refill(&view, &liquidator, config)?;
+    snap.check()?.require_initial()?;
 
     *ctx.accounts.liquidatee.load_mut()? = *after;
     *ctx.accounts.liquidator_account.load_mut()? = *liquidator;
     *ctx.accounts.insurance.load_mut()? = *insurance;
     for (i, p) in priced.positions.iter().enumerate() {
-        let loader = AccountLoader::<Instrument>::try_from(margin_check::find(rem, &p.instrument)?)?;
+        let loader = AccountLoader::<Instrument>::try_from(margin::view::info(rem, &p.instrument)?)?;
         let mut inst = loader.load_mut()?;
         inst.open_interest = inst.open_interest.checked_add(moves.oi[i]).ok_or(PmError::Overflow)?;
         inst.net_cash = inst.net_cash.checked_add(moves.realized[i]).ok_or(PmError::Overflow)?;

@@ -1,12 +1,12 @@
 use crate::events::LiquidationFlagged;
-use crate::margin_check;
+use crate::margin::{self, MarketView};
 use crate::state::{Config, MarginAccount, seeds};
 use anchor_lang::prelude::*;
 
 /// Permissionless: starts the account's auction clock when equity < maintenance margin (if
 /// not already running), or stops it when the account is healthy again. Keepers call it as
 /// soon as they see an account go under, and liquidate when the discount pays them.
-/// Remaining accounts: what `margin_check` documents.
+/// Remaining accounts: what `margin` documents.
 #[derive(Accounts)]
 pub struct LiquidationFlag<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -18,8 +18,9 @@ pub struct LiquidationFlag<'info> {
 pub fn handler<'info>(ctx: Context<'info, LiquidationFlag<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let r = {
+        let view = MarketView::from_infos(ctx.remaining_accounts, now)?;
         let acc = ctx.accounts.margin_account.load()?;
-        margin_check::report(&acc, ctx.remaining_accounts, now, &ctx.accounts.config)?.require_complete()?
+        margin::snapshot::report(&view, &acc, &ctx.accounts.config)?.require_complete()?
     };
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     acc.liquidatable_since = match (r.equity < r.maintenance, acc.liquidatable_since) {

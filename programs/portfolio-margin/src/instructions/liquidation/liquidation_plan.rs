@@ -1,6 +1,6 @@
-use crate::liquidation::engine::{Solution, health};
+use crate::liquidation::engine::{Scratch, Solution};
 use crate::liquidation::{self, LiquidateArgs, scope};
-use crate::margin_check;
+use crate::margin::{MarketView, Snapshot};
 use crate::state::{CollateralAsset, Config, MarginAccount, seeds};
 use anchor_lang::prelude::*;
 
@@ -34,12 +34,12 @@ pub struct LiquidationPlan {
 /// positions, its non-quote collateral, or both — each cut to the smallest share that reaches
 /// the target by the same code `liquidate` runs. Cheapest = lowest discount paid among those
 /// that reach the target (else the one that leaves the highest equity - maintenance).
-/// Remaining accounts: what `margin_check` documents.
+/// Remaining accounts: what `margin` documents.
 #[derive(Accounts)]
 pub struct LiquidationPlanView<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
-    pub quote_asset: Account<'info, CollateralAsset>,
+    pub config: Box<Account<'info, Config>>,
+    pub quote_asset: Box<Account<'info, CollateralAsset>>,
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }
 
@@ -47,8 +47,12 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
     let config = &ctx.accounts.config;
     let now = Clock::get()?.unix_timestamp;
     let rem = ctx.remaining_accounts;
+    let view = MarketView::from_infos(rem, now)?;
     let acc = Box::new(*ctx.accounts.margin_account.load()?);
-    let r0 = margin_check::report(&acc, rem, now, config)?.require_complete()?;
+    let mut snap = Snapshot::new(&view, &acc, config)?;
+    let r0 = snap.check()?.require_complete()?;
+    let r0 = crate::margin::Health::of(&r0);
+    let mut trial = acc.clone();
     let mut plan = LiquidationPlan {
         liquidatable: r0.equity < r0.maintenance,
         equity: r0.equity.raw(),
@@ -65,21 +69,24 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
             let compact = LiquidateArgs { scope: sc, ..LiquidateArgs::default() };
             (sc, compact.expand(&acc, &quote_key).unwrap_or_default())
         });
-        let quote = (&quote_key, &*ctx.accounts.quote_asset);
+        let quote = (&quote_key, &**ctx.accounts.quote_asset);
         let mut best: Option<(u8, LiquidateArgs, Solution)> = None;
         for (sc, args) in candidates {
             if args.positions.is_empty() && args.collateral.is_empty() {
                 continue;
             }
-            let priced = liquidation::price(&args, &acc, quote, rem, now)?;
-            let s = liquidation::solve(&priced, &acc, &r0, discount, &config.liquidation, rem, now, config)?;
+            let priced = liquidation::price(&args, &acc, quote, &view)?;
+            let mut scratch = Scratch { view: &view, config, snap: &mut snap, trial: &mut trial };
+            let s = liquidation::solve(&priced, &acc, &r0, discount, &config.liquidation, &mut scratch)?;
             let better = match &best {
                 None => true,
                 Some((_, _, b)) => match (s.reaches_target, b.reaches_target) {
                     (true, true) => s.fee < b.fee,
                     (true, false) => true,
                     (false, true) => false,
-                    (false, false) => health(&s.report) - s.fee as i128 > health(&b.report) - b.fee as i128,
+                    (false, false) => {
+                        s.health.maintenance_health() - s.fee as i128 > b.health.maintenance_health() - b.fee as i128
+                    }
                 },
             };
             if better {
@@ -98,8 +105,8 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
             plan.scope = sc;
             plan.fee = s.fee;
             plan.reaches_target = s.reaches_target;
-            plan.equity_after = s.report.equity.raw();
-            plan.maintenance_after = s.report.maintenance.raw();
+            plan.equity_after = s.health.equity.raw();
+            plan.maintenance_after = s.health.maintenance.raw();
         }
     }
     // Native runs get return data through the syscall stubs (see `margin_report`).

@@ -1,6 +1,6 @@
 use crate::error::{PmError, kernel_err};
 use crate::events::InstrumentRefreshed;
-use crate::margin_check::kernel_market;
+use crate::margin::snapshot::kernel_market;
 use crate::state::{Config, Instrument, Underlying, kernel_kind, phase, seeds};
 use crate::units;
 use anchor_lang::prelude::*;

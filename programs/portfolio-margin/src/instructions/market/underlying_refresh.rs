@@ -25,6 +25,9 @@ pub fn handler(ctx: Context<UnderlyingRefresh>) -> Result<()> {
     let limits =
         OracleLimits { feed_id: p.feed_id, max_age_secs: p.max_oracle_age_secs, max_conf_ratio: p.max_conf_ratio };
     let band = pyth::read(&ctx.accounts.price_update, &limits, now)?;
+    // Only a newer price: the caller cannot roll the snapshot back to a chosen older one,
+    // nor stale every cached risk array by re-cranking the same update.
+    require!(band.publish_time > u.snapshot.publish_time, PmError::OracleNotNewer);
     // A published surface must be fresh; with none, only linear instruments can be priced
     // and the scan ranges are their minimums.
     if u.surface.n_slices > 0 {

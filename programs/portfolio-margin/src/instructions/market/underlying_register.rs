@@ -16,7 +16,7 @@ pub struct UnderlyingRegister<'info> {
         seeds = [seeds::UNDERLYING, &[id]], bump
     )]
     pub underlying: Account<'info, Underlying>,
-    #[account(seeds = [seeds::COLLATERAL, quote_asset.mint.as_ref()], bump = quote_asset.bump)]
+    #[account(mut, seeds = [seeds::COLLATERAL, quote_asset.mint.as_ref()], bump = quote_asset.bump)]
     pub quote_asset: Account<'info, CollateralAsset>,
     pub risk_authority: Signer<'info>,
     #[account(mut)]
@@ -34,6 +34,7 @@ pub fn handler(ctx: Context<UnderlyingRegister>, id: u8, params: UnderlyingParam
     u.quote_asset = ctx.accounts.quote_asset.key();
     u.quote_decimals = ctx.accounts.quote_asset.decimals;
     u.params = params;
+    ctx.accounts.quote_asset.is_quote = 1;
     emit!(UnderlyingRegistered { underlying: u.key(), id, quote_asset: u.quote_asset, feed_id: params.feed_id });
     Ok(())
 }

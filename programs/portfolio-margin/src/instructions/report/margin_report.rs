@@ -1,4 +1,4 @@
-use crate::margin_check;
+use crate::margin::{self, MarketView};
 use crate::state::{Config, MarginAccount, seeds};
 use anchor_lang::prelude::*;
 
@@ -33,7 +33,7 @@ pub struct MarginSummary {
 
 /// Read-only: the account's equity, initial and maintenance margin, worst scenario and net
 /// Greeks per risk group (one per underlying, in order of first use), for wallets and bots.
-/// Remaining accounts: what `margin_check` documents.
+/// Remaining accounts: what `margin` documents.
 #[derive(Accounts)]
 pub struct MarginReport<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -42,10 +42,10 @@ pub struct MarginReport<'info> {
 }
 
 pub fn handler<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<MarginSummary> {
+    let view = MarketView::from_infos(ctx.remaining_accounts, Clock::get()?.unix_timestamp)?;
     let acc = ctx.accounts.margin_account.load()?;
     // A report with a balance left out would misstate equity: refuse with the oracle's error.
-    let r = margin_check::report(&acc, ctx.remaining_accounts, Clock::get()?.unix_timestamp, &ctx.accounts.config)?
-        .require_complete()?;
+    let r = margin::snapshot::report(&view, &acc, &ctx.accounts.config)?.require_complete()?;
     let groups = r
         .groups()
         .iter()

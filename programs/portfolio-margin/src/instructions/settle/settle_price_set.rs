@@ -4,10 +4,10 @@ use crate::oracle::{OracleLimits, pyth};
 use crate::state::{Config, Instrument, Underlying, pause, phase, seeds};
 use anchor_lang::prelude::*;
 
-/// Permissionless: after expiry, fixes an option's or future's settlement price from a Pyth
-/// update published within the underlying's settlement window after expiry (same feed, full
-/// verification and confidence limits as any read). The first valid update submitted wins;
-/// keep the window short, as anyone may pick any update published inside it.
+/// Permissionless: after expiry, fixes an option's or future's settlement price from THE Pyth
+/// update that straddles expiry (`prev_publish_time < expiry <= publish_time`, published
+/// within the settlement window; same feed, full verification and confidence limits as any
+/// read). Only one update of a feed straddles a given instant, so no caller can choose.
 #[derive(Accounts)]
 pub struct SettlePriceSet<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -32,6 +32,7 @@ pub fn handler(ctx: Context<SettlePriceSet>) -> Result<()> {
     let band = pyth::read(&ctx.accounts.price_update, &limits, now)?;
     let window_end = inst.expiry.saturating_add(p.settle_window_secs as i64);
     require!(inst.expiry <= band.publish_time && band.publish_time <= window_end, PmError::SettlementWindowMissed);
+    require!(band.prev_publish_time < inst.expiry, PmError::SettlementNotFirstUpdate);
     inst.settle_price = band.price.raw();
     inst.phase = phase::SETTLED;
     emit!(SettlementPriceSet {

@@ -1,6 +1,6 @@
-use crate::error::PmError;
+use crate::error::{PmError, kernel_err};
 use crate::events::Traded;
-use crate::margin_check::{self, require_initial_or_less_risk};
+use crate::margin::{Checked, MarketView, Snapshot, rules};
 use crate::positions::{apply, legs, require_trader};
 use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying, pause, phase, seeds};
 use crate::units;
@@ -24,18 +24,22 @@ pub struct TradeArgs {
 
 /// A bilateral trade at an agreed price, signed by both sides (owner or delegate of each
 /// margin account). Options move the premium as cash in the underlying's quote asset;
-/// futures and perpetuals record it as the position's cost. Afterwards each side must meet
-/// initial margin, unless the trade strictly lowered its maintenance margin.
+/// futures and perpetuals record it as the position's cost.
+///
+/// Rules: the price lies within `price_band` x spot of the crank's fair value; a side signed
+/// by its delegate gets fair value or better; afterwards each side meets initial margin, or,
+/// below it, its equity - initial margin did not fall (so value cannot leave an account that
+/// is short of margin, and risk can always be reduced).
 #[derive(Accounts)]
 pub struct Trade<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     #[account(mut, has_one = underlying @ PmError::UnderlyingMismatch)]
     pub instrument: AccountLoader<'info, Instrument>,
     #[account(address = underlying.quote_asset @ PmError::WrongQuoteAsset)]
-    pub quote_asset: Account<'info, CollateralAsset>,
+    pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub maker_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, constraint = taker_account.key() != maker_account.key() @ PmError::SelfTrade)]
@@ -50,52 +54,54 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
     require!(args.lots != 0 && args.lots.abs() <= MAX_LOTS, PmError::LotsOutOfRange);
     let now = Clock::get()?.unix_timestamp;
     require!(now <= args.quote_expiry, PmError::QuoteExpired);
-    // One list of accounts serves both sides' margin checks (see `margin_check`).
-    let rem = ctx.remaining_accounts;
+    // One list of accounts serves both sides' margin checks (see `margin`).
+    let view = MarketView::from_infos(ctx.remaining_accounts, now)?;
 
     let inst_key = ctx.accounts.instrument.key();
     let quote = ctx.accounts.quote_asset.key();
-    let decimals = ctx.accounts.underlying.quote_decimals;
-    // The legs: one integer amount, paid by one side and received by the other.
-    let (is_option, lot_size) = {
+    let u = &ctx.accounts.underlying;
+    let (is_option, lot_size, fair) = {
         let inst = ctx.accounts.instrument.load()?;
         require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
         require!(!inst.is_expired(now), PmError::InstrumentExpired);
-        (inst.is_option(), Ratio::from_raw(inst.lot_size))
+        require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
+        (inst.is_option(), Ratio::from_raw(inst.lot_size), inst.risk_at(u.snapshot.epoch)?.fair)
     };
     require!(args.price >= 0 && (is_option || args.price > 0), PmError::InvalidParameter);
-    let per_lot = units::native_per_lot(Price::from_raw(args.price), lot_size, decimals, Round::Up)?;
+    check_band(args.price, fair, u.snapshot.spot(), Ratio::from_raw(u.params.price_band))?;
+    // The legs: one integer amount, paid by one side and received by the other.
+    let per_lot = units::native_per_lot(Price::from_raw(args.price), lot_size, u.quote_decimals, Round::Up)?;
     let amount = units::cash(args.lots, per_lot)?; // what the taker pays (< 0: receives)
     let (taker_leg, maker_leg) = legs(is_option, args.lots, amount)?;
 
-    let (maker_before, taker_before, oi_delta) = {
+    let (maker_key, taker_key) = (ctx.accounts.maker.key(), ctx.accounts.taker.key());
+    let (mut maker_snap, mut taker_snap, maker_before, taker_before) = {
+        let maker = ctx.accounts.maker_account.load()?;
+        let taker = ctx.accounts.taker_account.load()?;
+        require_trader(&maker, &maker_key)?;
+        require_trader(&taker, &taker_key)?;
+        require!(args.nonce > maker.last_nonce, PmError::NonceReplayed);
+        // A delegate trades for the account, never against it: fair value or better.
+        let buys = args.lots > 0; // the taker's side
+        require!(taker.owner == taker_key || (if buys { args.price <= fair.raw() } else { args.price >= fair.raw() }), PmError::DelegatePriceWorse);
+        require!(maker.owner == maker_key || (if buys { args.price >= fair.raw() } else { args.price <= fair.raw() }), PmError::DelegatePriceWorse);
+        let ms = Snapshot::new(&view, &maker, config)?;
+        let ts = Snapshot::new(&view, &taker, config)?;
+        let (mb, tb) = (ms.check()?, ts.check()?);
+        (ms, ts, mb, tb)
+    };
+    let oi_delta = {
         let mut maker = ctx.accounts.maker_account.load_mut()?;
         let mut taker = ctx.accounts.taker_account.load_mut()?;
-        require_trader(&maker, &ctx.accounts.maker.key())?;
-        require_trader(&taker, &ctx.accounts.taker.key())?;
-        require!(args.nonce > maker.last_nonce, PmError::NonceReplayed);
         maker.last_nonce = args.nonce;
-        let (mb, tb) = (Box::new(*maker), Box::new(*taker));
-        let d = apply(&mut maker, &inst_key, &quote, maker_leg)? + apply(&mut taker, &inst_key, &quote, taker_leg)?;
-        (mb, tb, d)
+        apply(&mut maker, &inst_key, &quote, maker_leg)? + apply(&mut taker, &inst_key, &quote, taker_leg)?
     };
     {
         let mut inst = ctx.accounts.instrument.load_mut()?;
         inst.open_interest = inst.open_interest.checked_add(oi_delta).ok_or(PmError::Overflow)?;
     }
-
-    let check = |acc: &AccountLoader<'info, MarginAccount>, before: &MarginAccount| {
-        let after = margin_check::report(&*acc.load()?, rem, now, config)?;
-        require_initial_or_less_risk(after, || margin_check::report(before, rem, now, config))
-    };
-    let maker_report = check(&ctx.accounts.maker_account, &maker_before)?;
-    let taker_report = check(&ctx.accounts.taker_account, &taker_before)?;
-    // A side found healthy stops its liquidation auction clock.
-    for (acc, r) in [(&ctx.accounts.maker_account, &maker_report), (&ctx.accounts.taker_account, &taker_report)] {
-        if r.equity >= r.maintenance {
-            acc.load_mut()?.liquidatable_since = 0;
-        }
-    }
+    let maker_after = after(&ctx.accounts.maker_account, &mut maker_snap, &view, config, &maker_before)?;
+    let taker_after = after(&ctx.accounts.taker_account, &mut taker_snap, &view, config, &taker_before)?;
     emit!(Traded {
         instrument: inst_key,
         maker_account: ctx.accounts.maker_account.key(),
@@ -104,10 +110,38 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         price: args.price,
         cash: amount,
         nonce: args.nonce,
-        maker_equity: maker_report.equity.raw(),
-        maker_initial: maker_report.initial.raw(),
-        taker_equity: taker_report.equity.raw(),
-        taker_initial: taker_report.initial.raw(),
+        maker_equity: maker_after.equity.raw(),
+        maker_initial: maker_after.initial.raw(),
+        taker_equity: taker_after.equity.raw(),
+        taker_initial: taker_after.initial.raw(),
     });
     Ok(())
+}
+
+/// |price - fair| <= band x spot (Price raw; a band of spot, so deep out-of-the-money options
+/// with a tiny fair value still trade at a tick or two).
+pub fn check_band(price: i64, fair: Price, spot: Price, band: Ratio) -> Result<()> {
+    let width = spot.mul_ratio(band, Round::Down).map_err(kernel_err)?;
+    let off = (price as i128 - fair.raw() as i128).unsigned_abs();
+    require!(off <= width.raw().max(0) as u128, PmError::PriceOutOfBand);
+    Ok(())
+}
+
+/// One side after the trade: the margin rule, and a side found healthy stops its auction clock.
+#[inline(never)]
+fn after<'info>(
+    loader: &AccountLoader<'info, MarginAccount>,
+    snap: &mut Snapshot,
+    view: &MarketView,
+    config: &Config,
+    before: &Checked,
+) -> Result<rules::Health> {
+    snap.refill(view, &*loader.load()?, config)?;
+    let checked = snap.check()?;
+    rules::require_initial_or_healthier(&checked, before)?;
+    let h = checked.health();
+    if !h.is_liquidatable() {
+        loader.load_mut()?.liquidatable_since = 0;
+    }
+    Ok(h)
 }

@@ -1,0 +1,166 @@
+//! [`Snapshot`]: one margin account's kernel inputs, built from a [`MarketView`]. Refilling it
+//! after the account changed (the other side of a trade, each step of a liquidation) reuses
+//! its vectors: a bump heap never frees, so a new snapshot per check would not fit.
+use super::rules::Checked;
+use super::view::MarketView;
+use crate::error::{PmError, kernel_err};
+use crate::state::{Config, MAX_BALANCES, MAX_POSITIONS, MarginAccount, NO_GROUP, Underlying, kernel_kind};
+use crate::units;
+use anchor_lang::prelude::*;
+use risk_kernel::collateral::Collateral;
+use risk_kernel::instrument::InstrumentRisk;
+use risk_kernel::margin::{self as kmargin, MAX_GROUPS, Portfolio, Position, margin_from_risk};
+use risk_kernel::scenario::ScenarioGrid;
+use risk_kernel::{Money, Price, Ratio, Round};
+
+pub struct Snapshot {
+    /// Risk groups: the underlyings in use, in order of first use.
+    groups: Vec<Pubkey>,
+    underlyings: Vec<kmargin::Underlying>,
+    positions: Vec<Position>,
+    risks: Vec<InstrumentRisk>,
+    collateral: Vec<Collateral>,
+    /// The first oracle error met, if a balance was left out.
+    missing: Option<u32>,
+    grid: ScenarioGrid,
+}
+
+impl Snapshot {
+    pub fn new(view: &MarketView, acc: &MarginAccount, config: &Config) -> Result<Box<Snapshot>> {
+        let mut s = Box::new(Snapshot {
+            groups: Vec::with_capacity(MAX_GROUPS),
+            underlyings: Vec::with_capacity(MAX_GROUPS),
+            positions: Vec::with_capacity(MAX_POSITIONS),
+            risks: Vec::with_capacity(MAX_POSITIONS),
+            collateral: Vec::with_capacity(MAX_BALANCES),
+            missing: None,
+            grid: ScenarioGrid::span16(Ratio::from_raw(config.extreme_weight)).map_err(kernel_err)?,
+        });
+        s.refill(view, acc, config)?;
+        Ok(s)
+    }
+
+    /// Rebuilds the inputs from `acc` (same capacity, no new heap).
+    #[inline(never)]
+    pub fn refill(&mut self, view: &MarketView, acc: &MarginAccount, config: &Config) -> Result<()> {
+        let now = view.now;
+        self.groups.clear();
+        self.underlyings.clear();
+        self.positions.clear();
+        self.risks.clear();
+        self.collateral.clear();
+        self.missing = None;
+        for slot in &acc.positions[..acc.n_positions as usize] {
+            let inst = view.instrument(&slot.instrument)?;
+            require!(!inst.is_expired(now), PmError::PositionExpiredUnsettled);
+            let u = view.underlying(&inst.underlying)?;
+            let g = self.group(inst.underlying, u, config, now)?;
+            self.risks.push(*inst.risk_at(u.snapshot.epoch)?);
+            let years = if inst.has_expiry() { units::years_until(inst.expiry, now)? } else { Ratio::ZERO };
+            // Linear positions carry their cost as a cash amount: entry 0, -cost in `funding`.
+            let neg_cost = slot.cost.checked_neg().ok_or(PmError::Overflow)?;
+            let cost = units::native_to_money(neg_cost, u.quote_decimals, Round::Down)?;
+            self.positions.push(Position {
+                group: g,
+                instrument: risk_kernel::instrument::Instrument {
+                    kind: kernel_kind(inst.kind)?,
+                    strike: Price::from_raw(inst.strike),
+                    expiry: years,
+                    vol: Ratio::from_raw(inst.vol),
+                    lot_size: Ratio::from_raw(inst.lot_size),
+                },
+                lots: slot.lots,
+                entry_price: Price::ZERO,
+                funding: cost.add(Money::from_raw(slot.funding)).map_err(kernel_err)?,
+            });
+        }
+        for (i, b) in acc.balances[..acc.n_balances as usize].iter().enumerate() {
+            let asset = view.asset(&b.asset)?;
+            let group = if asset.params.group == NO_GROUP {
+                None
+            } else {
+                let (key, u) = view.underlying_by_id(asset.params.group)?;
+                Some(self.group(key, u, config, now)?)
+            };
+            match view.price(asset) {
+                Ok(band) => {
+                    // After a socialized loss, a positive balance is worth its backed share.
+                    let mut c = asset.to_kernel(asset.backed(b.amount)?, band.price, band.conf);
+                    c.group = group;
+                    self.collateral.push(c);
+                }
+                // A mapped balance moves its group's scenarios: it cannot be left out.
+                Err(e) if group.is_some() => return Err(e),
+                Err(e) => {
+                    msg!("balance {} left out: its oracle was refused", i);
+                    if self.missing.is_none() {
+                        self.missing = Some(code_of(&e));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The risk group of underlying `key`, opening it on first use (at most 4).
+    fn group(&mut self, key: Pubkey, u: &Underlying, config: &Config, now: i64) -> Result<u8> {
+        if let Some(g) = self.groups.iter().position(|k| *k == key) {
+            return Ok(g as u8);
+        }
+        require!(self.groups.len() < MAX_GROUPS, PmError::TooManyUnderlyings);
+        require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
+        self.groups.push(key);
+        self.underlyings.push(kernel_underlying(u, config));
+        Ok((self.groups.len() - 1) as u8)
+    }
+
+    /// The kernel's report (boxed: 1.6 KB that would crowd a 4 KiB frame).
+    #[inline(never)]
+    pub fn check(&self) -> Result<Checked> {
+        let portfolio = Portfolio {
+            underlyings: &self.underlyings,
+            positions: &self.positions,
+            collateral: &self.collateral,
+            grid: &self.grid,
+            spread_credits: &[],
+        };
+        let report = Box::new(margin_from_risk(&portfolio, &self.risks).map_err(kernel_err)?);
+        Ok(Checked { report, missing: self.missing })
+    }
+}
+
+/// The custom error code behind `e` (oracle refusals are all `PmError`s).
+fn code_of(e: &Error) -> u32 {
+    match e {
+        Error::AnchorError(a) => a.error_code_number,
+        Error::ProgramError(p) => match p.program_error {
+            ProgramError::Custom(c) => c,
+            _ => PmError::OracleMissing as u32 + anchor_lang::error::ERROR_CODE_OFFSET,
+        },
+    }
+}
+
+/// The kernel's view of an underlying at its last snapshot.
+pub fn kernel_underlying(u: &Underlying, config: &Config) -> kmargin::Underlying {
+    kmargin::Underlying {
+        market: kernel_market(u, config),
+        conf: Price::from_raw(u.snapshot.conf),
+        atm_vol: Ratio::from_raw(u.snapshot.atm_vol),
+        maintenance: u.params.maintenance.to_kernel(),
+        initial: u.params.initial.to_kernel(),
+        short_option_min: Ratio::from_raw(u.params.short_option_min),
+    }
+}
+
+pub fn kernel_market(u: &Underlying, config: &Config) -> risk_kernel::instrument::Market {
+    risk_kernel::instrument::Market {
+        spot: u.snapshot.spot(),
+        rate: Ratio::from_raw(config.rate),
+        min_vol: Ratio::from_raw(u.params.min_vol),
+    }
+}
+
+/// One-shot: the report of `acc` against `view` (a new snapshot).
+pub fn report(view: &MarketView, acc: &MarginAccount, config: &Config) -> Result<Checked> {
+    Snapshot::new(view, acc, config)?.check()
+}

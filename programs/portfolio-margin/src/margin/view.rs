@@ -1,0 +1,177 @@
+//! [`MarketView`]: the remaining accounts of a margin check, matched and decoded once per
+//! instruction. It copies what the kernel needs and holds no borrow of account data, so the
+//! handler can still write to the same accounts (open interest, balances) afterwards.
+use crate::error::PmError;
+use crate::oracle::{OracleLimits, PriceBand, pyth};
+use crate::state::{CollateralAsset, Instrument, Underlying, seeds};
+use anchor_lang::prelude::*;
+use anchor_lang::{AccountDeserialize, Discriminator};
+use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
+use risk_kernel::instrument::InstrumentRisk;
+
+/// An account as the program (an `AccountInfo`) and off-chain code (fetched bytes) both see it.
+#[derive(Clone, Copy)]
+pub struct RawAccount<'a> {
+    pub key: &'a Pubkey,
+    pub owner: &'a Pubkey,
+    pub data: &'a [u8],
+}
+
+/// What a margin check reads of an instrument; the risk cache decoded once.
+pub struct ViewInstrument {
+    pub key: Pubkey,
+    pub underlying: Pubkey,
+    pub kind: u8,
+    pub expiry: i64,
+    pub strike: i64,
+    pub lot_size: i64,
+    pub vol: i64,
+    /// The crank's risk arrays and the underlying snapshot epoch they were computed at
+    /// ([`ViewInstrument::risk_at`] checks it is current).
+    risk: core::result::Result<InstrumentRisk, PmError>,
+    risk_epoch: u64,
+}
+
+impl ViewInstrument {
+    pub fn has_expiry(&self) -> bool {
+        self.kind != crate::state::kind::PERPETUAL
+    }
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.has_expiry() && now >= self.expiry
+    }
+    pub fn is_option(&self) -> bool {
+        self.kind == crate::state::kind::CALL || self.kind == crate::state::kind::PUT
+    }
+    /// The cached risk, if computed at `epoch`.
+    pub fn risk_at(&self, epoch: u64) -> Result<&InstrumentRisk> {
+        require!(self.risk_epoch == epoch, PmError::RiskStale);
+        self.risk.as_ref().map_err(|e| (*e).into())
+    }
+}
+
+struct Oracle {
+    owner: Pubkey,
+    update: PriceUpdateV2,
+}
+
+/// The decoded remaining accounts of one instruction.
+pub struct MarketView {
+    pub underlyings: Vec<(Pubkey, Underlying)>,
+    pub instruments: Vec<ViewInstrument>,
+    pub assets: Vec<(Pubkey, CollateralAsset)>,
+    oracles: Vec<Oracle>,
+    pub now: i64,
+}
+
+fn zero_copy<T: bytemuck::Pod>(data: &[u8]) -> Option<T> {
+    data.get(8..8 + core::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned)
+}
+
+impl MarketView {
+    /// From the instruction's remaining accounts. The same address twice is refused.
+    pub fn from_infos(infos: &[AccountInfo], now: i64) -> Result<MarketView> {
+        let mut view = MarketView::empty(infos.len(), now);
+        for (i, info) in infos.iter().enumerate() {
+            require!(infos[..i].iter().all(|o| o.key != info.key), PmError::DuplicateAccount);
+            let data = info.try_borrow_data()?;
+            view.add(RawAccount { key: info.key, owner: info.owner, data: &data })?;
+        }
+        Ok(view)
+    }
+
+    /// From fetched accounts (the keeper, `pm`, tests): the same decoding as on chain.
+    pub fn from_raw<'a>(accounts: impl IntoIterator<Item = RawAccount<'a>>, now: i64) -> Result<MarketView> {
+        let mut view = MarketView::empty(8, now);
+        let mut seen: Vec<Pubkey> = Vec::new();
+        for a in accounts {
+            require!(!seen.contains(a.key), PmError::DuplicateAccount);
+            seen.push(*a.key);
+            view.add(a)?;
+        }
+        Ok(view)
+    }
+
+    fn empty(n: usize, now: i64) -> MarketView {
+        MarketView {
+            underlyings: Vec::with_capacity(4),
+            instruments: Vec::with_capacity(n),
+            assets: Vec::with_capacity(8),
+            oracles: Vec::with_capacity(8),
+            now,
+        }
+    }
+
+    fn add(&mut self, a: RawAccount) -> Result<()> {
+        let d = a.data;
+        let is = |disc: &[u8]| d.len() >= 8 && &d[..8] == disc;
+        if *a.owner == crate::ID {
+            if is(Underlying::DISCRIMINATOR) {
+                self.underlyings.push((*a.key, Underlying::try_deserialize(&mut &d[..])?));
+            } else if is(Instrument::DISCRIMINATOR) {
+                let inst: Instrument = zero_copy(d).ok_or(ErrorCode::AccountDidNotDeserialize)?;
+                self.instruments.push(ViewInstrument {
+                    key: *a.key,
+                    underlying: inst.underlying,
+                    kind: inst.kind,
+                    expiry: inst.expiry,
+                    strike: inst.strike,
+                    lot_size: inst.lot_size,
+                    vol: inst.vol,
+                    risk: if inst.risk_time > 0 {
+                        InstrumentRisk::from_words(&inst.risk).map_err(PmError::from)
+                    } else {
+                        Err(PmError::RiskStale)
+                    },
+                    risk_epoch: inst.risk_epoch,
+                });
+            } else if is(CollateralAsset::DISCRIMINATOR) {
+                self.assets.push((*a.key, CollateralAsset::try_deserialize(&mut &d[..])?));
+            }
+        } else if let Ok(update) = PriceUpdateV2::try_deserialize(&mut &d[..]) {
+            // Shaped like a Pyth update, whoever owns it: the owner is checked when read, so a
+            // look-alike is refused, not skipped.
+            self.oracles.push(Oracle { owner: *a.owner, update });
+        }
+        Ok(())
+    }
+}
+
+impl MarketView {
+    pub fn underlying(&self, key: &Pubkey) -> Result<&Underlying> {
+        self.underlyings.iter().find(|(k, _)| k == key).map(|(_, u)| u).ok_or_else(|| PmError::AccountsMismatch.into())
+    }
+
+    /// The underlying with registry id `id` (collateral group mappings name ids).
+    pub fn underlying_by_id(&self, id: u8) -> Result<(Pubkey, &Underlying)> {
+        let key = Pubkey::find_program_address(&[seeds::UNDERLYING, &[id]], &crate::ID).0;
+        Ok((key, self.underlying(&key)?))
+    }
+
+    pub fn instrument(&self, key: &Pubkey) -> Result<&ViewInstrument> {
+        self.instruments.iter().find(|i| i.key == *key).ok_or_else(|| PmError::AccountsMismatch.into())
+    }
+
+    pub fn asset(&self, key: &Pubkey) -> Result<&CollateralAsset> {
+        self.assets.iter().find(|(k, _)| k == key).map(|(_, a)| a).ok_or_else(|| PmError::AccountsMismatch.into())
+    }
+
+    /// The price of `asset` from the Pyth account carrying its feed, under its rules.
+    pub fn price(&self, asset: &CollateralAsset) -> Result<PriceBand> {
+        self.price_for(&asset.oracle_limits())
+    }
+
+    pub fn price_for(&self, limits: &OracleLimits) -> Result<PriceBand> {
+        let o = self
+            .oracles
+            .iter()
+            .find(|o| o.update.price_message.feed_id == limits.feed_id)
+            .ok_or(PmError::OracleMissing)?;
+        require_keys_eq!(o.owner, pyth_solana_receiver_sdk::ID, PmError::OracleWrongOwner);
+        pyth::validate(&o.update, limits, self.now)
+    }
+}
+
+/// The remaining account at `key` (for writing to it after a check).
+pub fn info<'a, 'info>(infos: &'a [AccountInfo<'info>], key: &Pubkey) -> Result<&'a AccountInfo<'info>> {
+    infos.iter().find(|a| a.key == key).ok_or_else(|| PmError::AccountsMismatch.into())
+}
