@@ -4,7 +4,6 @@
 #   SBF_SBPF_LINKER  sbpf-linker 0.2.6 built against LLVM 22
 #   SBF_OPT          opt-22
 #   SBF_PLUGIN       libsbf_lower.so (scripts/sbf/lower_i128.cpp)
-#   SBF_FRAMES_REPORT (optional) where to copy the stack-frame report
 #   SBF_ALLOW_BIG_FRAMES=1 (optional) frames over 4 KiB only warn
 #
 # Three steps, because the backend cannot emit what the pass plugin rewrites:
@@ -122,7 +121,6 @@ for f in $(grep -E "$stack_err" <<<"$errors" | grep -oE "in function [^ ]+" | aw
   [[ -n $size && $size -ge $FRAME_LIMIT ]] ||
     die "LLVM reports a frame over its limit in $f, the frame report says '${size:-nothing}': report broken"
 done
-[[ -n ${SBF_FRAMES_REPORT:-} ]] && cp "$frames" "$SBF_FRAMES_REPORT"
 big=$(awk -v l=$FRAME_LIMIT '$1 > l' "$frames")
 if [[ -n $big ]]; then
   n=$(wc -l <<<"$big")
@@ -130,7 +128,7 @@ if [[ -n $big ]]; then
     echo "sbf link: $n function(s) have a stack frame over $FRAME_LIMIT bytes (SBPF v3 frames are"
     echo "  fixed 4 KiB: a bigger frame silently overwrites its caller's). Largest first:"
     head -10 <<<"$big" | sed 's/^/    /'
-    echo "  full report: ${SBF_FRAMES_REPORT:-$frames}"
+    echo "  full report: $frames"
   } >&2
   if [[ ${SBF_ALLOW_BIG_FRAMES:-0} != 1 ]]; then
     die "failing (SBF_ALLOW_BIG_FRAMES=1 builds anyway, with this warning)"
