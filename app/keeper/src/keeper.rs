@@ -242,10 +242,10 @@ impl Keeper {
         let mut out = vec![];
         for (key, u) in &book.underlyings {
             let Some(oracle) = self.settings.oracles.get(&u.params.feed_id) else { continue };
-            let published = book.raw.get(oracle).and_then(|a| publish_time(&a.data));
-            let old = now - u.snapshot.refreshed_at >= self.settings.refresh_after_secs;
+            let published = book.raw.get(oracle).and_then(|a| publish_times(&a.data)).map(|(t, _)| t);
+            // The program refreshes only from a newer update; with none, an old snapshot waits.
             let moved = published.is_some_and(|t| t > u.snapshot.publish_time);
-            if !(old || moved) {
+            if !moved {
                 continue;
             }
             let mut ixs = vec![ix(
@@ -298,9 +298,11 @@ impl Keeper {
             let Some(u) = book.underlying(&i.underlying) else { continue };
             if i.phase == phase::ACTIVE {
                 let Some(oracle) = self.settings.oracles.get(&u.params.feed_id) else { continue };
-                let published = book.raw.get(oracle).and_then(|a| publish_time(&a.data)).unwrap_or(0);
-                if published < i.expiry || published > i.expiry + u.params.settle_window_secs as i64 {
-                    continue; // no update in the window yet (or it passed: an operator's call)
+                let (published, prev) = book.raw.get(oracle).and_then(|a| publish_times(&a.data)).unwrap_or((0, 0));
+                // The program takes only the update that straddles expiry, inside the window.
+                if published < i.expiry || published > i.expiry + u.params.settle_window_secs as i64 || prev >= i.expiry
+                {
+                    continue; // not that update (yet, or it passed: an operator's call)
                 }
                 let ix = ix(
                     portfolio_margin::accounts::SettlePriceSet {
@@ -497,8 +499,9 @@ impl Keeper {
 }
 
 /// publish_time of a Pyth PriceUpdateV2 account.
-fn publish_time(data: &[u8]) -> Option<i64> {
+/// (publish_time, prev_publish_time) of a Pyth update.
+fn publish_times(data: &[u8]) -> Option<(i64, i64)> {
     use anchor_lang::AccountDeserialize;
     let u = pyth_solana_receiver_sdk::price_update::PriceUpdateV2::try_deserialize(&mut &data[..]).ok()?;
-    Some(u.price_message.publish_time)
+    Some((u.price_message.publish_time, u.price_message.prev_publish_time))
 }

@@ -83,8 +83,21 @@ pub fn custom_code(e: &BanksClientError) -> Option<u32> {
     }
 }
 
-/// The bytes of a Pyth `PriceUpdateV2` account.
+/// The bytes of a Pyth `PriceUpdateV2` account (its previous update one second earlier).
 pub fn price_update(feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64, full: bool) -> Vec<u8> {
+    price_update_after(feed, price, conf, expo, publish_time, publish_time - 1, full)
+}
+
+/// The bytes of a Pyth `PriceUpdateV2` account whose feed last published at `prev_publish_time`.
+pub fn price_update_after(
+    feed: [u8; 32],
+    price: i64,
+    conf: u64,
+    expo: i32,
+    publish_time: i64,
+    prev_publish_time: i64,
+    full: bool,
+) -> Vec<u8> {
     let update = PriceUpdateV2 {
         write_authority: Pubkey::new_unique(),
         verification_level: if full {
@@ -98,7 +111,7 @@ pub fn price_update(feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_ti
             conf,
             exponent: expo,
             publish_time,
-            prev_publish_time: publish_time - 1,
+            prev_publish_time,
             ema_price: price,
             ema_conf: conf,
         },
@@ -166,6 +179,8 @@ pub struct Env {
     pub known: std::collections::BTreeSet<Pubkey>,
     /// Signatures sent, to never resend a byte-identical transaction.
     sent: std::collections::HashSet<solana_signature::Signature>,
+    /// Last publish time written to each in-place feed account (`pyth_at`).
+    published: std::collections::HashMap<Pubkey, i64>,
 }
 
 impl Env {
@@ -206,6 +221,7 @@ impl Env {
             now: clock.unix_timestamp,
             known: Default::default(),
             sent: Default::default(),
+            published: Default::default(),
         };
         let (a, r, v) = (env.admin.pubkey(), env.risk.pubkey(), env.vol.pubkey());
         env.fund(&a).await;
@@ -381,10 +397,22 @@ impl Env {
         key
     }
 
-    /// Writes a Pyth price at `key` (a feed account updated in place, as Pyth's push feeds are).
+    /// Writes a Pyth price at `key` (a feed account updated in place, as Pyth's push feeds are:
+    /// its previous update is the one this account held).
     pub fn pyth_at(&mut self, key: Pubkey, feed: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64) {
-        let data = price_update(feed, price, conf, expo, publish_time, true);
+        let prev = self.published.get(&key).copied().filter(|t| *t < publish_time).unwrap_or(publish_time - 1);
+        let data = price_update_after(feed, price, conf, expo, publish_time, prev, true);
+        self.published.insert(key, publish_time);
         self.write_account(key, data, pyth_solana_receiver_sdk::ID);
+    }
+
+    /// A Pyth price at a fresh address whose feed previously published at `prev_publish_time`
+    /// (settlement needs the update that straddles expiry).
+    pub fn pyth_after(&mut self, feed: [u8; 32], price: i64, publish_time: i64, prev_publish_time: i64) -> Pubkey {
+        let key = Pubkey::new_unique();
+        let data = price_update_after(feed, price, 1_000_000, -8, publish_time, prev_publish_time, true);
+        self.write_account(key, data, pyth_solana_receiver_sdk::ID);
+        key
     }
 
     fn write_account(&mut self, key: Pubkey, data: Vec<u8>, owner: Pubkey) {

@@ -311,6 +311,12 @@ impl Market {
     /// The crank: a new snapshot at `spot`, then every listed live instrument (eight per
     /// transaction after the first).
     pub async fn crank(&mut self, spot: f64) -> std::result::Result<(), BanksClientError> {
+        // The program refreshes only from a newer Pyth update: a second crank in the same
+        // second waits one (as a keeper waits for the oracle).
+        let und: portfolio_margin::state::Underlying = self.env.anchor(&self.sol).await;
+        if und.snapshot.publish_time >= self.env.now {
+            self.warp(und.snapshot.publish_time - self.env.now + 1).await;
+        }
         let oracle = self.sol_price(spot);
         let mut live = vec![];
         for i in self.instruments.clone() {

@@ -124,7 +124,7 @@ pub mod portfolio_margin {
         instructions::liquidation::liquidate::handler(ctx, args)
     }
 
-    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+    pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
         instructions::liquidation::resolve_bankruptcy::handler(ctx)
     }
 }

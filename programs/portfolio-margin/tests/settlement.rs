@@ -37,15 +37,18 @@ async fn expiry_pays_intrinsic_value_and_frees_the_slots() {
     let early = m.env.pyth(SOL_FEED, 17_000_000_000, 1_000_000, -8, expiry - 1, true);
     let late = m.env.pyth(SOL_FEED, 17_000_000_000, 1_000_000, -8, expiry + 301, true);
     let other = m.env.pyth(USDC_FEED, 17_000_000_000, 1_000_000, -8, expiry + 5, true);
+    // In the window, but not the update that straddles expiry: a caller could pick it (H-4).
+    let chosen = m.env.pyth_after(SOL_FEED, 17_000_000_000, expiry + 5, expiry + 4);
     for (o, want) in [
         (early, PmError::SettlementWindowMissed),
         (late, PmError::SettlementWindowMissed),
         (other, PmError::OracleWrongFeed),
+        (chosen, PmError::SettlementNotFirstUpdate),
     ] {
         let e = m.env.send(&[m.settle_price_ix(c, o)], &[]).await.unwrap_err();
         assert_eq!(custom_code(&e), Some(pm_code(want)), "{want:?}");
     }
-    let good = m.env.pyth(SOL_FEED, 17_000_000_000, 1_000_000, -8, expiry + 5, true);
+    let good = m.env.pyth_after(SOL_FEED, 17_000_000_000, expiry + 5, expiry - 3);
     for i in [c, p, f] {
         m.env.send(&[m.settle_price_ix(i, good)], &[]).await.unwrap();
     }
@@ -140,7 +143,7 @@ async fn books_always_match_the_vault_under_random_trading_and_settlement() {
     let vol = m.env.vol.insecure_clone();
     m.publish(surface(&[expiry + 30 * DAY], 0.6), &vol).await.unwrap();
     m.crank(spot).await.unwrap();
-    let final_price = m.env.pyth(SOL_FEED, (spot * 1e8) as i64, 1_000_000, -8, expiry + 5, true);
+    let final_price = m.env.pyth_after(SOL_FEED, (spot * 1e8) as i64, expiry + 5, expiry - 3);
     for i in &insts[..3] {
         m.env.send(&[m.settle_price_ix(*i, final_price)], &[]).await.unwrap();
     }

@@ -58,7 +58,12 @@ pub struct Moves {
 }
 
 /// Checks `args` against `acc` and prices every entry from `view`.
-pub fn price(args: &LiquidateArgs, acc: &MarginAccount, quote: (&Pubkey, &CollateralAsset), view: &MarketView) -> Result<Priced> {
+pub fn price(
+    args: &LiquidateArgs,
+    acc: &MarginAccount,
+    quote: (&Pubkey, &CollateralAsset),
+    view: &MarketView,
+) -> Result<Priced> {
     let now = view.now;
     let n = args.positions.len() + args.collateral.len();
     require!(n > 0 && n <= MAX_TAKES, PmError::InvalidLiquidationRequest);
@@ -243,7 +248,10 @@ pub fn solve(
         s.snap.refill(s.view, s.trial, s.config)?;
         let r = s.snap.check()?.require_complete()?;
         let released = r0.maintenance.sub(r.maintenance).map_err(kernel_err)?;
-        let fee = fee(discount, released, moves.collateral_value, p.quote_decimals)?;
+        // Never more than the account has: an insolvent account's discount would be paid by
+        // the insurance fund or the socialized pool (L-4).
+        let equity = units::money_to_native(r0.equity.max(Money::ZERO), p.quote_decimals, Round::Down)?;
+        let fee = fee(discount, released, moves.collateral_value, p.quote_decimals)?.min(equity);
         let h = Health::of(&r);
         let g = past_target(&h, units::native_to_money(fee, p.quote_decimals, Round::Up)?, buffer)?;
         let this = Solution { fraction, fee, health: h, reaches_target: g >= 0 };

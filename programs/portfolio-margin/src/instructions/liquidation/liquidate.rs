@@ -22,7 +22,9 @@ use risk_kernel::Ratio;
 pub struct Liquidate<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
     pub config: Box<Account<'info, Config>>,
-    /// The asset cash moves in: the quote asset of the requested positions' underlyings.
+    /// The asset cash moves in: the quote asset of the requested positions' underlyings (a
+    /// registered quote asset even when only collateral is taken).
+    #[account(constraint = quote_asset.is_quote != 0 @ PmError::WrongQuoteAsset)]
     pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub liquidatee: AccountLoader<'info, MarginAccount>,
@@ -72,6 +74,8 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let mut liquidator = Box::new(*ctx.accounts.liquidator_account.load()?);
     let mut insurance = Box::new(*ctx.accounts.insurance.load()?);
     require_trader(&liquidator, &ctx.accounts.liquidator.key())?;
+    // An owner does not liquidate its own other sub-account (it would pay itself the discount).
+    require!(liquidator.owner != before.owner, PmError::SelfLiquidation);
     let moves = liquidation::transfer(&priced, solution.fraction, &mut after, Some(&mut liquidator))?;
     let share = Ratio::from_raw(params.insurance_share);
     let to_insurance =

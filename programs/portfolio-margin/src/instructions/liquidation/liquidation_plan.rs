@@ -1,3 +1,4 @@
+use crate::error::PmError;
 use crate::liquidation::engine::{Scratch, Solution};
 use crate::liquidation::{self, LiquidateArgs, scope};
 use crate::margin::{MarketView, Snapshot};
@@ -39,6 +40,7 @@ pub struct LiquidationPlan {
 pub struct LiquidationPlanView<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
     pub config: Box<Account<'info, Config>>,
+    #[account(constraint = quote_asset.is_quote != 0 @ PmError::WrongQuoteAsset)]
     pub quote_asset: Box<Account<'info, CollateralAsset>>,
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }

@@ -1,10 +1,14 @@
 use crate::error::PmError;
 use crate::events::{InsuranceCovered, LossSocialized};
-use crate::state::{CollateralAsset, Config, MarginAccount, seeds};
+use crate::margin::{self, MarketView};
+use crate::state::{CollateralAsset, Config, MAX_BALANCES, MarginAccount, seeds};
 use anchor_lang::prelude::*;
 
-/// Permissionless, the end of the loss waterfall. An account with no positions and nothing
-/// but a negative balance of `quote_asset` left (liquidations took the rest) is bankrupt:
+/// Permissionless, the end of the loss waterfall. An account with no positions and a negative
+/// balance of `quote_asset` is bankrupt when nothing else is left (liquidations took it) or
+/// when what is left is worth less than nothing: equity < 0 with every balance valued (the
+/// remaining accounts are what `margin` documents). Leftover balances (dust nobody would buy)
+/// go to the insurance fund, so dust can never hold a loss back from being socialized.
 /// 1. the insurance fund pays as much of the debt as its balance of that asset allows;
 /// 2. the rest is written off the account and socialized: it is added to the asset's
 ///    `socialized_loss`, and every positive balance of the asset then counts (and withdraws)
@@ -13,7 +17,7 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct ResolveBankruptcy<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(mut)]
     pub quote_asset: Account<'info, CollateralAsset>,
     #[account(mut, constraint = margin_account.key() != insurance.key() @ PmError::SelfLiquidation)]
@@ -28,15 +32,33 @@ pub struct ResolveBankruptcy<'info> {
     pub vault_authority: UncheckedAccount<'info>,
 }
 
-pub fn handler(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
     let quote = ctx.accounts.quote_asset.key();
     let account = ctx.accounts.margin_account.key();
+    let debt = {
+        let acc = ctx.accounts.margin_account.load()?;
+        let debt = acc.balance(&quote).checked_neg().ok_or(PmError::Overflow)?;
+        require!(acc.n_positions == 0 && debt > 0, PmError::NotBankrupt);
+        if acc.n_balances > 1 {
+            let view = MarketView::from_infos(ctx.remaining_accounts, Clock::get()?.unix_timestamp)?;
+            let r = margin::snapshot::report(&view, &acc, &ctx.accounts.config)?.require_complete()?;
+            require!(r.equity.is_negative(), PmError::NotBankrupt);
+        }
+        debt
+    };
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     let mut ins = ctx.accounts.insurance.load_mut()?;
-    let debt = match acc.bankrupt_debt() {
-        Some((asset, debt)) if asset == quote => debt,
-        _ => return err!(PmError::NotBankrupt),
-    };
+    // Leftovers to the fund while it has room beside its quote slot (whole balances move: the
+    // vaults are unchanged); what does not fit stays, worthless, and never blocks the rest.
+    let leftovers: Vec<_> =
+        acc.balances[..acc.n_balances as usize].iter().filter(|b| b.asset != quote).copied().collect();
+    for b in leftovers {
+        let fits = ins.balance_slot(&b.asset).is_some() || (ins.n_balances as usize) + 2 <= MAX_BALANCES;
+        if fits && b.amount > 0 {
+            ins.credit(&b.asset, b.amount)?;
+            acc.credit(&b.asset, -b.amount)?;
+        }
+    }
     let available = ins.balance(&quote).max(0);
     let covered = debt.min(available);
     if covered > 0 {
@@ -52,5 +74,7 @@ pub fn handler(ctx: Context<ResolveBankruptcy>) -> Result<()> {
         emit!(LossSocialized { account, asset: quote, amount: rest as u64, outstanding: asset.socialized_loss });
     }
     acc.liquidatable_since = 0;
+    acc.invariant()?;
+    ins.invariant()?;
     Ok(())
 }

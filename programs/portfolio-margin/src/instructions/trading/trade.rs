@@ -83,8 +83,14 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         require!(args.nonce > maker.last_nonce, PmError::NonceReplayed);
         // A delegate trades for the account, never against it: fair value or better.
         let buys = args.lots > 0; // the taker's side
-        require!(taker.owner == taker_key || (if buys { args.price <= fair.raw() } else { args.price >= fair.raw() }), PmError::DelegatePriceWorse);
-        require!(maker.owner == maker_key || (if buys { args.price >= fair.raw() } else { args.price <= fair.raw() }), PmError::DelegatePriceWorse);
+        require!(
+            taker.owner == taker_key || (if buys { args.price <= fair.raw() } else { args.price >= fair.raw() }),
+            PmError::DelegatePriceWorse
+        );
+        require!(
+            maker.owner == maker_key || (if buys { args.price >= fair.raw() } else { args.price <= fair.raw() }),
+            PmError::DelegatePriceWorse
+        );
         let ms = Snapshot::new(&view, &maker, config)?;
         let ts = Snapshot::new(&view, &taker, config)?;
         let (mb, tb) = (ms.check()?, ts.check()?);
