@@ -6,8 +6,8 @@
 #   scripts/sbf-toolchain.sh install            # apt: rustc-web/cargo-web/rust-web-src 1.96, llvm-22-dev, g++;
 #                                               # cargo: sbpf-linker 0.2.6 (against LLVM 22)
 #   scripts/sbf-toolchain.sh build <crate-dir>  # no_std crate -> <crate-dir>/target-sbf/bpfel-unknown-none/release/<crate>.so
-#   scripts/sbf-toolchain.sh program            # programs/portfolio-margin -> target/sbf/portfolio_margin.so
-#                                               #   (+ target/sbf/frames.txt), then the i128 test program
+#   scripts/sbf-toolchain.sh program            # the i128 test program, then programs/portfolio-margin
+#                                               #   -> target/sbf/portfolio_margin.so (+ target/sbf/frames.txt)
 #   scripts/sbf-toolchain.sh i128               # bench/i128-sbf -> target/sbf/i128_sbf.so
 #
 # `program` and `i128` build with std on a custom target (scripts/sbf/bpfel-solana.json, os =
@@ -207,9 +207,8 @@ i128() {
 }
 
 program() {
-  std_env
+  i128 # first: it tests the toolchain itself, and is built even when the program's frames fail
   std_build "$ROOT" portfolio_margin "$OUT/frames.txt" -p portfolio-margin --lib
-  i128
 }
 
 case "${1:-}" in

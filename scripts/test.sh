@@ -2,7 +2,8 @@
 # The README's test command: installs what it needs (idempotently), then runs every test.
 #   scripts/test.sh
 # Steps: Python reference tooling (mpmath) -> SBF toolchain (apt + sbpf-linker) -> build the
-# SBF kernel benchmark program -> generated files up to date -> clippy -> every cargo test.
+# SBF kernel benchmark program, the program and the i128 test program -> generated files up to
+# date -> clippy -> every cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -12,6 +13,11 @@ python3 -m pip install --quiet --disable-pip-version-check -r scripts/reference/
 
 step "SBF toolchain + kernel benchmark program (scripts/sbf-toolchain.sh)"
 scripts/sbf-toolchain.sh build bench/kernel-sbf
+
+step "the program and the i128 test program to SBF (scripts/sbf-toolchain.sh program)"
+# Fails on LLVM errors it does not understand and on stack frames over 4 KiB
+# (SBF_ALLOW_BIG_FRAMES=1: warn only). Output: target/sbf/{portfolio_margin,i128_sbf}.so.
+scripts/sbf-toolchain.sh program
 
 step "generated files are up to date"
 python3 scripts/reference/gen_ncdf_table.py --check
@@ -23,6 +29,7 @@ cargo run --locked --quiet -p idl-gen -- --check
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
 (cd bench/kernel-sbf && cargo fmt --check)
+(cd bench/i128-sbf && cargo fmt --check)
 
 step "clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings

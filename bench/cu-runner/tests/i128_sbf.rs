@@ -189,7 +189,17 @@ fn more_than_five_argument_registers() {
     let mut r = Runner { bench: load(), failures: vec![], runs: 0, cu_max: 0 };
     let mut rng = Rng(0xa565);
     for i in 0..500 {
-        let x: Vec<u64> = (0..8).map(|j| if i == 0 { j } else if i == 1 { u64::MAX - j } else { rng.u64() }).collect();
+        let x: Vec<u64> = (0..8)
+            .map(|j| {
+                if i == 0 {
+                    j
+                } else if i == 1 {
+                    u64::MAX - j
+                } else {
+                    rng.u64()
+                }
+            })
+            .collect();
         let data = le(&[&[OP_ARGS], &x.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()]);
         r.compare(&format!("args {x:x?}"), &data, &ARGS_NAMES, 16, false);
     }
@@ -244,13 +254,7 @@ fn soft_float_helpers() {
     }
     for (a, b, n) in inputs {
         let data = le(&[&[OP_FLOAT], &a.to_le_bytes(), &b.to_le_bytes(), &n.to_le_bytes()]);
-        r.compare(
-            &format!("a={} b={} n={n}", f64::from_bits(a), f64::from_bits(b)),
-            &data,
-            &FLOAT_NAMES,
-            8,
-            false,
-        );
+        r.compare(&format!("a={} b={} n={n}", f64::from_bits(a), f64::from_bits(b)), &data, &FLOAT_NAMES, 8, false);
     }
     assert!(r.failures.is_empty(), "SBF results differ from the host:\n{}", r.failures.join("\n"));
 }
@@ -259,7 +263,14 @@ fn soft_float_helpers() {
 fn overflow_checked_multiply_aborts_instead_of_wrapping() {
     let mut r = Runner { bench: load(), failures: vec![], runs: 0, cu_max: 0 };
     let mut rng = Rng(0x0f);
-    let cases64 = [(0u64, u64::MAX), (1, u64::MAX), (2, u64::MAX / 2), (2, u64::MAX / 2 + 1), (1 << 32, 1 << 31), (1 << 32, 1 << 32)];
+    let cases64 = [
+        (0u64, u64::MAX),
+        (1, u64::MAX),
+        (2, u64::MAX / 2),
+        (2, u64::MAX / 2 + 1),
+        (1 << 32, 1 << 31),
+        (1 << 32, 1 << 32),
+    ];
     let mut cases: Vec<(u64, u64)> = cases64.to_vec();
     cases.extend((0..200).map(|_| (rng.u64() >> (rng.u64() % 64), rng.u64() >> (rng.u64() % 64))));
     for (a, b) in cases {
@@ -271,7 +282,8 @@ fn overflow_checked_multiply_aborts_instead_of_wrapping() {
             (want, got) => r.fail(format!("u64 {a} * {b} (overflow checks): want {want:?}, SBF {got:?}")),
         }
     }
-    let mut cases: Vec<(u128, u128)> = vec![(u128::MAX, 1), (u128::MAX, 2), (1 << 64, 1 << 63), (1 << 64, 1 << 64), (3, u128::MAX / 3)];
+    let mut cases: Vec<(u128, u128)> =
+        vec![(u128::MAX, 1), (u128::MAX, 2), (1 << 64, 1 << 63), (1 << 64, 1 << 64), (3, u128::MAX / 3)];
     cases.extend((0..200).map(|_| (rng.shaped(), rng.shaped())));
     for (a, b) in cases {
         let data = le(&[&[OP_MUL_CHECKED_128], &a.to_le_bytes(), &b.to_le_bytes()]);
