@@ -5,6 +5,7 @@
 //! debugging with a Rust debugger; CI's verdict comes from the `.so`).
 pub mod market;
 pub mod sysvar_bridge;
+pub mod worst;
 
 // No `anchor_lang::prelude::*` here: its `Result` would shadow the one `processor!` expands to.
 use anchor_lang::prelude::{Clock, Pubkey};
@@ -266,6 +267,52 @@ impl Env {
         }
         self.sent.insert(tx.signatures[0]);
         self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Simulates `ixs` (as given: no budget instructions added) signed by the payer and the
+    /// `signers` they need; returns the compute units consumed, or the error with its logs.
+    pub async fn units(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> std::result::Result<u64, String> {
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        let required =
+            |k: &Keypair| ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == k.pubkey());
+        all.extend(signers.iter().copied().filter(|k| required(k)));
+        let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, bh);
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await.map_err(|e| e.to_string())?;
+        let (logs, units) = sim.simulation_details.map(|d| (d.logs, d.units_consumed)).unwrap_or_default();
+        match sim.result {
+            Some(Err(e)) => Err(format!("{e:?}: {}", logs.join(" | "))),
+            _ => Ok(units),
+        }
+    }
+
+    /// The smallest heap frame (KiB, a multiple of 8 from 32 to 256) with which `ix` succeeds,
+    /// and its compute units there: the heap an instruction needs, measured on the `.so`.
+    pub async fn heap_and_units(
+        &mut self,
+        ix: &Instruction,
+        signers: &[&Keypair],
+    ) -> std::result::Result<(u32, u64), String> {
+        use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
+        let with = |kib: u32| {
+            let mut v = vec![Cb::set_compute_unit_limit(MAX_CU)];
+            if kib > 32 {
+                v.push(Cb::request_heap_frame(kib * 1024));
+            }
+            v.push(ix.clone());
+            v
+        };
+        let top = self.units(&with(256), signers).await?;
+        if self.units(&with(32), signers).await.is_ok() {
+            return Ok((32, top));
+        }
+        let (mut lo, mut hi) = (4u32, 32u32); // in units of 8 KiB: 32 KiB fails, 256 KiB works
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if self.units(&with(mid * 8), signers).await.is_ok() { hi = mid } else { lo = mid }
+        }
+        Ok((hi * 8, top))
     }
 
     /// Simulates `ixs` and returns the return data (or the error).
@@ -561,4 +608,39 @@ impl Env {
         }
         ix
     }
+}
+
+/// A transaction's size on the wire: legacy, and v0 with every account that is neither a
+/// signer nor a program in one address lookup table (what a client or the keeper sends).
+pub fn wire_sizes(ixs: &[Instruction], payer: &Pubkey) -> (usize, usize) {
+    use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
+    let legacy = Transaction::new_with_payer(ixs, Some(payer));
+    let sigs = legacy.message.header.num_required_signatures as usize;
+    let legacy_size = 1 + 64 * sigs + legacy.message.serialize().len();
+    let mut addresses: Vec<Pubkey> = vec![];
+    for ix in ixs {
+        for a in &ix.accounts {
+            let program = ixs.iter().any(|i| i.program_id == a.pubkey);
+            if !a.is_signer && !program && !addresses.contains(&a.pubkey) {
+                addresses.push(a.pubkey);
+            }
+        }
+    }
+    let table = AddressLookupTableAccount { key: Pubkey::new_unique(), addresses };
+    let msg = v0::Message::try_compile(payer, ixs, &[table], solana_hash::Hash::default()).expect("v0 compiles");
+    let v0_size = 1 + 64 * sigs + VersionedMessage::V0(msg).serialize().len();
+    (legacy_size, v0_size)
+}
+
+/// Distinct accounts a transaction of `ixs` locks (the runtime's limit is 64).
+pub fn account_count(ixs: &[Instruction], payer: &Pubkey) -> usize {
+    let mut keys = vec![*payer];
+    for ix in ixs {
+        for k in std::iter::once(&ix.program_id).chain(ix.accounts.iter().map(|a| &a.pubkey)) {
+            if !keys.contains(k) {
+                keys.push(*k);
+            }
+        }
+    }
+    keys.len()
 }
