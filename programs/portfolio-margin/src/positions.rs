@@ -31,7 +31,7 @@ pub fn apply(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, leg: 
     let p = &mut acc.positions[i];
     let old = p.lots;
     p.lots = old.checked_add(leg.lots).ok_or(PmError::Overflow)?;
-    require!(p.lots.abs() <= MAX_LOTS, PmError::LotsOutOfRange);
+    require!(p.lots.unsigned_abs() <= MAX_LOTS as u64, PmError::LotsOutOfRange);
     p.cost = p.cost.checked_add(leg.cost).ok_or(PmError::Overflow)?;
     let new = p.lots;
     acc.close_flat_position(i);

@@ -44,6 +44,8 @@ impl Snapshot {
     #[inline(never)]
     pub fn refill(&mut self, view: &MarketView, acc: &MarginAccount, config: &Config) -> Result<()> {
         let now = view.now;
+        require!(acc.version == MarginAccount::VERSION, PmError::UnsupportedVersion);
+        acc.invariant()?;
         self.groups.clear();
         self.underlyings.clear();
         self.positions.clear();

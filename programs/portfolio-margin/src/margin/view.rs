@@ -106,9 +106,12 @@ impl MarketView {
         let is = |disc: &[u8]| d.len() >= 8 && &d[..8] == disc;
         if *a.owner == crate::ID {
             if is(Underlying::DISCRIMINATOR) {
-                self.underlyings.push((*a.key, Underlying::try_deserialize(&mut &d[..])?));
+                let u = Underlying::try_deserialize(&mut &d[..])?;
+                require!(u.version == Underlying::VERSION, PmError::UnsupportedVersion);
+                self.underlyings.push((*a.key, u));
             } else if is(Instrument::DISCRIMINATOR) {
                 let inst: Instrument = zero_copy(d).ok_or(ErrorCode::AccountDidNotDeserialize)?;
+                require!(inst.version == Instrument::VERSION, PmError::UnsupportedVersion);
                 self.instruments.push(ViewInstrument {
                     key: *a.key,
                     underlying: inst.underlying,
@@ -125,7 +128,9 @@ impl MarketView {
                     risk_epoch: inst.risk_epoch,
                 });
             } else if is(CollateralAsset::DISCRIMINATOR) {
-                self.assets.push((*a.key, CollateralAsset::try_deserialize(&mut &d[..])?));
+                let asset = CollateralAsset::try_deserialize(&mut &d[..])?;
+                require!(asset.version == CollateralAsset::VERSION, PmError::UnsupportedVersion);
+                self.assets.push((*a.key, asset));
             }
         } else if let Ok(update) = PriceUpdateV2::try_deserialize(&mut &d[..]) {
             // Shaped like a Pyth update, whoever owns it: the owner is checked when read, so a

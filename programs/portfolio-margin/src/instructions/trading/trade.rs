@@ -51,7 +51,7 @@ pub struct Trade<'info> {
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
     let config = &ctx.accounts.config;
     require!(!config.is_paused(pause::TRADE), PmError::Paused);
-    require!(args.lots != 0 && args.lots.abs() <= MAX_LOTS, PmError::LotsOutOfRange);
+    require!(args.lots != 0 && args.lots.unsigned_abs() <= MAX_LOTS as u64, PmError::LotsOutOfRange);
     let now = Clock::get()?.unix_timestamp;
     require!(now <= args.quote_expiry, PmError::QuoteExpired);
     // One list of accounts serves both sides' margin checks (see `margin`).
