@@ -27,7 +27,7 @@ LINKER=$TOOLS/bin/sbpf-linker
 LLVM_BIN=/usr/lib/llvm-22/bin
 SBF=$ROOT/scripts/sbf
 TARGET_JSON=$SBF/bpfel-solana.json
-OUT=$ROOT/target/sbf
+OUT=${SBF_OUT:-$ROOT/target/sbf}
 BUILD_DIR=${SBF_BUILD_DIR:-$ROOT/target/sbf-build}
 FRAME_LIMIT=4096
 
@@ -144,7 +144,8 @@ std_env() {
   # Why each flag:
   #  -Cpanic=immediate-abort  std's panic machinery keeps counters in writable statics, which
   #                           SBPF has no section for; a panic aborts the instruction (no message)
-  #  --arch=v3, target-cpu=v4, --disable-{gotox,ldsx,movsx,bswap}: the instructions SBPF v3 runs
+  #  --arch=v3, --disable-{gotox,ldsx,movsx,bswap} (and the target's cpu v4 with
+  #                           allows-misaligned-mem-access): the instructions SBPF v3 runs
   #  -bpf-stack-size=4096     SBPF v3's frame; LLVM errors past it (cross-checked by link.sh)
   #  --bpf-max-stores-per-memfunc=5: longer copies call memcpy (compiler-builtins-mem)
   #  static-syscalls          Solana crates call syscalls by hash (SBPF v3)
@@ -152,8 +153,8 @@ std_env() {
  -C link-arg=--arch=v3 -C link-arg=--llvm-args=-bpf-stack-size=$FRAME_LIMIT \
  -C link-arg=--llvm-args=--bpf-max-stores-per-memfunc=5 -C link-arg=--llvm-args=--disable-gotox \
  -C link-arg=--llvm-args=--disable-ldsx -C link-arg=--llvm-args=--disable-movsx \
- -C link-arg=--llvm-args=--disable-bswap -C relocation-model=static -C target-cpu=v4 \
- -C target-feature=+allows-misaligned-mem-access --cfg=target_feature=\"static-syscalls\" \
+ -C link-arg=--llvm-args=--disable-bswap -C relocation-model=static \
+ --cfg=target_feature=\"static-syscalls\" \
  -A explicit_builtin_cfgs_in_flags"
 }
 
@@ -161,6 +162,7 @@ std_env() {
 std_build() { # <dir> <lib name> <report> [cargo args]
   local dir=$1 lib=$2 report=$3; shift 3
   rm -f "$OUT/$lib.so" # never leave a stale .so at the stable path when this build fails
+  export SBF_MAIN_LIB=$lib  # link.sh: only this link must be a program (have an entrypoint)
   ( cd "$dir" && nice -n 10 /usr/bin/cargo build --release --locked -Zjson-target-spec \
       --target "$TARGET_JSON" -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem "$@" ) ||
     die "building $dir for SBF failed (above)"

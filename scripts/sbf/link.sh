@@ -114,6 +114,12 @@ awk '{print $2}' "$work/frames.raw" | demangle >"$work/frames.names"
 paste -d' ' <(awk '{print $1}' "$work/frames.raw") "$work/frames.names" >"$frames"
 # The report must be real: it lists the entrypoint, and every function LLVM itself flagged
 # with -bpf-stack-size=4096 (offset <= -4096) is in it at >= 4096 bytes.
+if ! grep -qE "^[0-9]+ entrypoint$" "$frames" && [[ -n ${SBF_MAIN_LIB:-} && $(basename "$out") != lib${SBF_MAIN_LIB}[.-]* ]]; then
+  # A dependency that declares crate-type cdylib (solana-zk-sdk): cargo links it too, but it is
+  # no program and never deployed; only the program's link (SBF_MAIN_LIB) must have one.
+  echo "sbf link: $(basename "$out"): a dependency's cdylib without an entrypoint (not deployed)" >&2
+  exit 0
+fi
 grep -qE "^[0-9]+ entrypoint$" "$frames" ||
   die "no stack-frame remark for 'entrypoint' in $log: cannot check frames (did sbpf-linker's log format change?)"
 for f in $(grep -E "$stack_err" <<<"$errors" | grep -oE "in function [^ ]+" | awk '{print $3}' | sort -u); do

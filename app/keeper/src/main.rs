@@ -145,7 +145,11 @@ async fn main() -> ExitCode {
                 // SAFETY: single-threaded at this point (before the chain starts).
                 unsafe { std::env::set_var("RUST_LOG", "error") };
             }
-            keeper::demo::run().await.map(|_| ())
+            // The demo runs the program's real .so: say how to build it rather than panic.
+            match localnet::program_elf() {
+                Err(e) if !localnet::native() => Err(e.into()),
+                _ => keeper::demo::run().await.map(|_| ()),
+            }
         }
     };
     match r {

@@ -81,7 +81,11 @@ impl MarginAccount {
     /// Bankrupt: no position left and a single balance, negative. Returns its asset and debt.
     pub fn bankrupt_debt(&self) -> Option<(Pubkey, i64)> {
         let b = &self.balances[0];
-        if self.n_positions == 0 && self.n_balances == 1 && b.amount < 0 { Some((b.asset, b.amount.checked_neg()?)) } else { None }
+        if self.n_positions == 0 && self.n_balances == 1 && b.amount < 0 {
+            Some((b.asset, b.amount.checked_neg()?))
+        } else {
+            None
+        }
     }
 
     /// The slot of `asset`, opening one if needed.

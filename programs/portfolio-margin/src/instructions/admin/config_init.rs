@@ -17,7 +17,7 @@ pub struct ConfigInitArgs {
 #[derive(Accounts)]
 pub struct ConfigInit<'info> {
     #[account(init, payer = admin, space = 8 + Config::INIT_SPACE, seeds = [seeds::CONFIG], bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// CHECK: data-less PDA that owns every vault; only its address and bump are used.
     #[account(seeds = [seeds::VAULT_AUTHORITY], bump)]
     pub vault_authority: UncheckedAccount<'info>,

@@ -11,7 +11,7 @@ pub struct ConfigSetLiquidation<'info> {
         mut, seeds = [seeds::CONFIG], bump = config.bump,
         has_one = risk_authority @ PmError::Unauthorized
     )]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     pub risk_authority: Signer<'info>,
 }
 

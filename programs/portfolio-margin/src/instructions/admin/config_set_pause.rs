@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct ConfigSetPause<'info> {
     #[account(mut, seeds = [seeds::CONFIG], bump = config.bump, has_one = admin @ PmError::Unauthorized)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     pub admin: Signer<'info>,
 }
 

@@ -10,7 +10,7 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct InsuranceInit<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     /// CHECK: the vault-owning PDA, checked by its seeds; owns the fund.
     #[account(seeds = [seeds::VAULT_AUTHORITY], bump = config.vault_authority_bump)]
     pub vault_authority: UncheckedAccount<'info>,

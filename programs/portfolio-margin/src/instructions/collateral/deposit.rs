@@ -10,12 +10,12 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, Tran
 #[derive(Accounts)]
 pub struct Deposit<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(
         mut, seeds = [seeds::COLLATERAL, mint.key().as_ref()], bump = asset.bump,
         has_one = mint @ PmError::WrongMint, has_one = vault @ PmError::WrongVault
     )]
-    pub asset: Account<'info, CollateralAsset>,
+    pub asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     #[account(mint::token_program = token_program)]

@@ -19,7 +19,7 @@ pub struct ResolveBankruptcy<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
     pub config: Box<Account<'info, Config>>,
     #[account(mut)]
-    pub quote_asset: Account<'info, CollateralAsset>,
+    pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut, constraint = margin_account.key() != insurance.key() @ PmError::SelfLiquidation)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     #[account(

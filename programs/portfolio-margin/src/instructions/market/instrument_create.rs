@@ -24,9 +24,9 @@ pub struct InstrumentTerms {
 #[instruction(terms: InstrumentTerms)]
 pub struct InstrumentCreate<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     #[account(
         init, payer = payer, space = Instrument::SPACE,
         seeds = [

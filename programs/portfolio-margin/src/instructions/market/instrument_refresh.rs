@@ -14,9 +14,9 @@ use risk_kernel::{Price, Ratio};
 #[derive(Accounts)]
 pub struct InstrumentRefresh<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     #[account(mut, has_one = underlying @ PmError::UnderlyingMismatch)]
     pub instrument: AccountLoader<'info, Instrument>,
 }

@@ -10,14 +10,14 @@ use anchor_lang::prelude::*;
 #[instruction(id: u8)]
 pub struct UnderlyingRegister<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(
         init, payer = payer, space = 8 + Underlying::INIT_SPACE,
         seeds = [seeds::UNDERLYING, &[id]], bump
     )]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     #[account(mut, seeds = [seeds::COLLATERAL, quote_asset.mint.as_ref()], bump = quote_asset.bump)]
-    pub quote_asset: Account<'info, CollateralAsset>,
+    pub quote_asset: Box<Account<'info, CollateralAsset>>,
     pub risk_authority: Signer<'info>,
     #[account(mut)]
     pub payer: Signer<'info>,

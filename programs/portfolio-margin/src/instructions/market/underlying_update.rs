@@ -8,9 +8,9 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct UnderlyingUpdate<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(mut, seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     pub risk_authority: Signer<'info>,
 }
 

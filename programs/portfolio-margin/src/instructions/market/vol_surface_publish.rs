@@ -11,9 +11,9 @@ pub struct VolSurfacePublish<'info> {
         seeds = [seeds::CONFIG], bump = config.bump,
         has_one = vol_oracle_authority @ PmError::Unauthorized
     )]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(mut, seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     pub vol_oracle_authority: Signer<'info>,
 }
 

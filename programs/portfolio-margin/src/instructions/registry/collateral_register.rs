@@ -9,12 +9,12 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 #[derive(Accounts)]
 pub struct CollateralRegister<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(
         init, payer = payer, space = 8 + CollateralAsset::INIT_SPACE,
         seeds = [seeds::COLLATERAL, mint.key().as_ref()], bump
     )]
-    pub asset: Account<'info, CollateralAsset>,
+    pub asset: Box<Account<'info, CollateralAsset>>,
     #[account(mint::token_program = token_program)]
     pub mint: InterfaceAccount<'info, Mint>,
     #[account(

@@ -8,9 +8,9 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct CollateralUpdate<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(mut, seeds = [seeds::COLLATERAL, asset.mint.as_ref()], bump = asset.bump)]
-    pub asset: Account<'info, CollateralAsset>,
+    pub asset: Box<Account<'info, CollateralAsset>>,
     pub risk_authority: Signer<'info>,
 }
 

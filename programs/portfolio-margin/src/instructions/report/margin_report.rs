@@ -37,7 +37,7 @@ pub struct MarginSummary {
 #[derive(Accounts)]
 pub struct MarginReport<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }
 

@@ -16,13 +16,13 @@ use risk_kernel::{Price, Ratio, Round};
 #[derive(Accounts)]
 pub struct SettlePosition<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     #[account(mut, has_one = underlying @ PmError::UnderlyingMismatch)]
     pub instrument: AccountLoader<'info, Instrument>,
     #[account(address = underlying.quote_asset @ PmError::WrongQuoteAsset)]
-    pub quote_asset: Account<'info, CollateralAsset>,
+    pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }

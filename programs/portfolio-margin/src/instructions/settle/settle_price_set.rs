@@ -11,9 +11,9 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct SettlePriceSet<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
-    pub config: Account<'info, Config>,
+    pub config: Box<Account<'info, Config>>,
     #[account(seeds = [seeds::UNDERLYING, &[underlying.id]], bump = underlying.bump)]
-    pub underlying: Account<'info, Underlying>,
+    pub underlying: Box<Account<'info, Underlying>>,
     #[account(mut, has_one = underlying @ PmError::UnderlyingMismatch)]
     pub instrument: AccountLoader<'info, Instrument>,
     /// CHECK: a Pyth PriceUpdateV2; owner, feed id and contents are checked by `oracle::pyth`.
