@@ -203,6 +203,10 @@ check_frames() {
 i128() {
   std_env
   std_build "$ROOT/bench/i128-sbf" i128_sbf "$OUT/i128_sbf.frames.txt"
+  # The check of the error check: its float helpers make LLVM report errors, which link.sh
+  # must have read (and allowed) from sbpf-linker's log.
+  grep -qE "^ERROR llvm: .*A call to built-in function '__" "$BUILD_DIR/bpfel-solana/release/deps/libi128_sbf.so.sbf/stage3.log" ||
+    die "link.sh read no LLVM error from bench/i128-sbf's link log: the error check is broken"
   # The check of the frame check: big_frame's ~3 KiB frame must be in the report.
   awk '$2 ~ /::big_frame$/ && $1 >= 3072 && $1 <= 4096 { ok = 1 } END { exit !ok }' "$OUT/i128_sbf.frames.txt" ||
     die "the frame report of bench/i128-sbf lacks big_frame's ~3 KiB frame: the frame check is broken"

@@ -72,8 +72,9 @@ linker "${opts[@]}" "$stage1_opt" "${inputs[@]}" -o "$work/stage1.bc" --emit=llv
 if [[ $(head -c4 "$work/stage1.bc" 2>/dev/null | od -An -tx1 | tr -d ' \n') != 4243c0de ]]; then
   cat "$work/stage1.log" >&2; die "step 1 (sbpf-linker to bitcode) produced no bitcode, log above"
 fi
-if grep -q 'ERROR' "$work/stage1.log"; then
-  cat "$work/stage1.log" >&2; die "step 1 (sbpf-linker to bitcode): LLVM errors, log above"
+# Its one expected error is reading the bitcode back as an ELF ("Unknown file magic").
+if grep -q 'ERROR' "$work/stage1.log" || grep -E '^Error: ' "$work/stage1.log" | grep -qv 'Unknown file magic'; then
+  cat "$work/stage1.log" >&2; die "step 1 (sbpf-linker to bitcode): errors, log above"
 fi
 
 # 2. Lower what the backend cannot emit; sbf-check exits non-zero on leftovers.
@@ -88,8 +89,11 @@ log=$work/stage3.log
 linker "${opts[@]}" -O1 "$work/stage2.bc" -o "$out" --fatal-errors=false --log-level=debug \
   --llvm-args=-pass-remarks-analysis=prologepilog >"$log" 2>&1
 rc=$?
-# One record per LLVM diagnostic: "ERROR ... llvm: <msg>" (messages may span lines).
-errors=$(grep -E 'ERROR.*llvm: ' "$log" | sed -E 's/.*llvm: //')
+# One record per LLVM diagnostic: "ERROR llvm: <msg>". Anything else in the log that speaks
+# of an error (outside DEBUG/INFO/WARN records) means the format is not what is parsed here.
+errors=$(grep -E '^ERROR llvm: ' "$log" | sed -E 's/^ERROR llvm: //')
+odd=$(grep -iE 'error|panick' "$log" | grep -vE '^(DEBUG|INFO|TRACE|WARN) |^ERROR llvm: ' || true)
+[[ -z $odd ]] || { echo "$odd" | head -20 >&2; die "step 3: unrecognized error output in $log (above)"; }
 float_err="A call to built-in function '($float_re)' is not supported\.\$"
 stack_err='BPF stack limit|stack limit is exceeded'
 unknown=$(grep -vE "$float_err|$stack_err" <<<"$errors" | sed '/^$/d')

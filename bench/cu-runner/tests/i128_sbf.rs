@@ -102,16 +102,20 @@ struct Runner {
 }
 
 impl Runner {
-    /// Runs `data` in the SVM and natively; returns both outputs (SBF: Err on a failed instruction).
+    /// Runs `data` in the SVM: the return data, or Err when the instruction failed.
+    fn sbf(&mut self, data: &[u8]) -> Result<Vec<u8>, String> {
+        self.runs += 1;
+        self.bench.run(data.to_vec(), None, BUDGET).and_then(|r| {
+            self.cu_max = self.cu_max.max(r.cu);
+            if r.within_budget { Ok(r.return_data) } else { Err(format!("over budget: {} CU", r.cu)) }
+        })
+    }
+
+    /// Runs `data` in the SVM and natively; returns both outputs.
     fn both(&mut self, data: &[u8]) -> (Result<Vec<u8>, String>, Result<Vec<u8>, u32>) {
         let mut buf = [0u8; MAX_OUT];
         let host = run(data, &mut buf).map(|n| buf[..n].to_vec());
-        let sbf = self.bench.run(data.to_vec(), None, BUDGET).and_then(|r| {
-            self.runs += 1;
-            self.cu_max = self.cu_max.max(r.cu);
-            if r.within_budget { Ok(r.return_data) } else { Err(format!("over budget: {} CU", r.cu)) }
-        });
-        (sbf, host)
+        (self.sbf(data), host)
     }
 
     fn fail(&mut self, msg: String) {
@@ -203,6 +207,7 @@ fn more_than_five_argument_registers() {
         let data = le(&[&[OP_ARGS], &x.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()]);
         r.compare(&format!("args {x:x?}"), &data, &ARGS_NAMES, 16, false);
     }
+    println!("more than 5 argument registers: {} runs x {} calls", r.runs, ARGS_NAMES.len());
     assert!(r.failures.is_empty(), "SBF results differ from the host:\n{}", r.failures.join("\n"));
 }
 
@@ -256,6 +261,7 @@ fn soft_float_helpers() {
         let data = le(&[&[OP_FLOAT], &a.to_le_bytes(), &b.to_le_bytes(), &n.to_le_bytes()]);
         r.compare(&format!("a={} b={} n={n}", f64::from_bits(a), f64::from_bits(b)), &data, &FLOAT_NAMES, 8, false);
     }
+    println!("soft-float helpers: {} runs x {} operations", r.runs, FLOAT_NAMES.len());
     assert!(r.failures.is_empty(), "SBF results differ from the host:\n{}", r.failures.join("\n"));
 }
 
@@ -275,7 +281,7 @@ fn overflow_checked_multiply_aborts_instead_of_wrapping() {
     cases.extend((0..200).map(|_| (rng.u64() >> (rng.u64() % 64), rng.u64() >> (rng.u64() % 64))));
     for (a, b) in cases {
         let data = le(&[&[OP_MUL_CHECKED_64], &a.to_le_bytes(), &b.to_le_bytes()]);
-        let (sbf, _) = r.both(&data[..]); // the host would panic: compare with checked_mul
+        let sbf = r.sbf(&data); // natively it would panic: compare with checked_mul
         match (a.checked_mul(b), sbf) {
             (Some(p), Ok(v)) if v == p.to_le_bytes() => {}
             (None, Err(_)) => {}
@@ -287,13 +293,14 @@ fn overflow_checked_multiply_aborts_instead_of_wrapping() {
     cases.extend((0..200).map(|_| (rng.shaped(), rng.shaped())));
     for (a, b) in cases {
         let data = le(&[&[OP_MUL_CHECKED_128], &a.to_le_bytes(), &b.to_le_bytes()]);
-        let (sbf, _) = r.both(&data[..]);
+        let sbf = r.sbf(&data);
         match (a.checked_mul(b), sbf) {
             (Some(p), Ok(v)) if v == p.to_le_bytes() => {}
             (None, Err(_)) => {}
             (want, got) => r.fail(format!("u128 {a} * {b} (overflow checks): want {want:?}, SBF {got:?}")),
         }
     }
+    println!("overflow-checked multiplies: {} runs, overflow aborts the instruction", r.runs);
     assert!(r.failures.is_empty(), "{}", r.failures.join("\n"));
 }
 
