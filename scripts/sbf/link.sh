@@ -63,6 +63,7 @@ done
 opts+=(--disable-math-builtins "--export=$(echo $FLOAT_HELPERS | tr ' ' ',')" --deploy=false)
 
 work=$out.sbf; rm -rf "$work"; mkdir -p "$work"
+t0=$SECONDS
 # RUST_LOG would filter sbpf-linker's log, where LLVM's errors are read from: never inherit it.
 linker() { env -u RUST_LOG "$SBF_SBPF_LINKER" "$@"; }
 
@@ -77,9 +78,13 @@ if grep -q 'ERROR' "$work/stage1.log" || grep -E '^Error: ' "$work/stage1.log" |
   cat "$work/stage1.log" >&2; die "step 1 (sbpf-linker to bitcode): errors, log above"
 fi
 
+t1=$SECONDS
+
 # 2. Lower what the backend cannot emit; sbf-check exits non-zero on leftovers.
 "$SBF_OPT" -load-pass-plugin="$SBF_PLUGIN" -passes="$PASSES" "$work/stage1.bc" -o "$work/stage2.bc" \
   2>"$work/stage2.log" || { cat "$work/stage2.log" >&2; die "step 2 (opt with the SBF passes) failed, above"; }
+
+t2=$SECONDS
 
 # 3. Code generation and the SBPF .so. -O1: the module is already optimized (step 1); O2/O3 would
 #    run AggressiveInstCombine, which folds the lowered 64-bit limb products back into an i128
@@ -89,6 +94,7 @@ log=$work/stage3.log
 linker "${opts[@]}" -O1 "$work/stage2.bc" -o "$out" --fatal-errors=false --log-level=debug \
   --llvm-args=-pass-remarks-analysis=prologepilog >"$log" 2>&1
 rc=$?
+echo "step 1 (link, O3) $((t1 - t0)) s, step 2 (opt) $((t2 - t1)) s, step 3 (codegen) $((SECONDS - t2)) s" >"$work/times.txt"
 # One record per LLVM diagnostic: "ERROR llvm: <msg>". Anything else in the log that speaks
 # of an error (outside DEBUG/INFO/WARN records) means the format is not what is parsed here.
 errors=$(grep -E '^ERROR llvm: ' "$log" | sed -E 's/^ERROR llvm: //')
