@@ -42,6 +42,7 @@ install() {
     local name=${p%%=*} ver=${p#*=}
     [ "$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)" = "$ver" ] || need+=("$p")
   done
+  command -v patch >/dev/null || need+=(patch) # applies scripts/sbf/std-solana.patch (any version)
   if [ ${#need[@]} -gt 0 ]; then
     say "apt install ${need[*]}"
     SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
