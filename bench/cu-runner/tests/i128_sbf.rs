@@ -48,7 +48,7 @@ impl Rng {
     fn shaped(&mut self) -> u128 {
         let bits = self.u64() % 129;
         let v = if bits == 0 { 0 } else { self.u128() >> (128 - bits) };
-        if self.u64() % 4 == 0 { v.wrapping_neg() } else { v }
+        if self.u64().is_multiple_of(4) { v.wrapping_neg() } else { v }
     }
 }
 
