@@ -135,9 +135,35 @@ pub fn program_so_path() -> std::path::PathBuf {
     }
 }
 
-/// The program's `.so`, or what to run to build it.
+/// The newest modification time under `dir` (source files of the program and the kernel).
+fn newest(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+    let mut t = None;
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let m = e.metadata().ok()?;
+        let this = if m.is_dir() { newest(&e.path()) } else { m.modified().ok() };
+        t = t.max(this);
+    }
+    t
+}
+
+/// The program's `.so`, or what to run to build it. The default build is refused when the
+/// program's or the kernel's sources are newer than it: tests must never pass on stale code.
 pub fn program_elf() -> std::result::Result<Vec<u8>, String> {
     let path = program_so_path();
+    if std::env::var_os("PM_PROGRAM_SO").is_none() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let sources = ["programs/portfolio-margin/src", "crates/risk-kernel/src"].map(|d| newest(&root.join(d)));
+        let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if let (Some(built), Some(src)) = (built, sources.into_iter().flatten().max()) {
+            if src > built {
+                return Err(format!(
+                    "the program's SBF build {} is older than its sources: rebuild it with \
+                     `scripts/sbf-toolchain.sh program`",
+                    path.display()
+                ));
+            }
+        }
+    }
     std::fs::read(&path).map_err(|e| {
         format!(
             "cannot read the program's SBF build {} ({e}); build it with `scripts/sbf-toolchain.sh program` \

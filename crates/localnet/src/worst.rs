@@ -1,7 +1,8 @@
 //! The largest accounts the program allows, for the compute-unit, heap and size ceilings
 //! measured on the `.so`: two margin accounts of 32 positions each (8 instruments on each of 4
 //! underlyings: 2 calls, 2 puts, 3 futures, a perpetual) and 8 balances (two quote assets and
-//! six others), each the other's counterparty in every position; a liquidator with quote only.
+//! six others), each the other's counterparty in every position (the taker long the
+//! underlyings throughout); a liquidator with quote only.
 use crate::market::*;
 use crate::*;
 use anchor_lang::solana_program::instruction::AccountMeta;
@@ -83,13 +84,15 @@ impl Worst {
             liquidator: Trader { key: Keypair::new(), margin: Pubkey::default(), wallet: Pubkey::default() },
         };
         w.crank(150.0).await;
-        w.maker = w.full_account(10_000_000 * USDC).await;
-        w.taker = w.full_account(10_000_000 * USDC).await;
-        w.liquidator = w.m.trader(50_000_000 * USDC).await;
-        // The taker buys 10 lots of each instrument from the maker at fair value.
+        w.maker = w.full_account(2_000_000 * USDC).await;
+        w.taker = w.full_account(2_000_000 * USDC).await;
+        w.liquidator = w.m.trader(4_000_000 * USDC).await;
+        // The taker buys 10 lots of each call, future and perpetual and sells 10 of each put
+        // (long the underlying throughout), from the maker at fair value.
         for i in 0..w.instruments.len() {
             let (mk, tk) = (w.maker.key.insecure_clone(), w.taker.key.insecure_clone());
-            let ix = w.trade_ix(i, 10, 1 + i as u64).await;
+            let lots = if matches!(i % PER_UNDERLYING, 2 | 3) { -10 } else { 10 };
+            let ix = w.trade_ix(i, lots, 1 + i as u64).await;
             w.m.env.send(&[ix], &[&mk, &tk]).await.unwrap();
         }
         w

@@ -86,7 +86,7 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
     rows.push(measure(&mut w, "instrument_refresh (future)", refresh_fut, &[]).await);
 
     // The taker goes under: its collateral is withdrawn down to just above initial margin
-    // (in steps the margin check allows), then every underlying crashes 25%.
+    // (in steps the margin check allows), then every underlying crashes 40%.
     let usdc = w.assets[0].1;
     let dest = w.m.env.token_account(spl_token::ID, &usdc_mint, &tk.pubkey(), 0).await;
     loop {
@@ -102,7 +102,7 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
         ix.accounts.extend(w.check_accounts(false));
         w.m.env.send(&[ix], &[&tk]).await.unwrap();
     }
-    w.crank(110.0).await;
+    w.crank(90.0).await;
     let mut plan = Env::ix(
         portfolio_margin::accounts::LiquidationPlanView {
             config: config_pda(),
@@ -112,6 +112,10 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
         portfolio_margin::instruction::LiquidationPlan {},
     );
     plan.accounts.extend(w.check_accounts(false));
+    let budget = [localnet::budget_ixs(MAX_CU), vec![plan.clone()]].concat();
+    if let Err(e) = w.m.env.units(&budget, &[]).await {
+        panic!("liquidation_plan: {e}");
+    }
     let p: portfolio_margin::instructions::LiquidationPlan = w.m.env.view(plan.clone()).await;
     assert!(p.liquidatable, "the crash put the taker under maintenance");
     rows.push(measure(&mut w, "liquidation_plan (32 positions)", plan, &[]).await);

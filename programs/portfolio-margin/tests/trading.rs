@@ -211,7 +211,8 @@ async fn capacity_and_overflow_are_errors_not_wrong_numbers() {
     m.crank(150.0).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let taker = m.trader(1_000_000 * USDC).await;
-    // A price whose cash does not fit 64 bits.
+    // A price whose cash would not fit 64 bits is far outside the band: refused before any
+    // arithmetic (inside the band, |lots| < 2^24 keeps cash within 64 bits).
     let now = m.env.now;
     let extra = m.check_accounts();
     let args = TradeArgs { lots: 1_000_000, price: i64::MAX, quote_expiry: now + 60, nonce: 1 };
@@ -224,7 +225,7 @@ async fn capacity_and_overflow_are_errors_not_wrong_numbers() {
     );
     let (mk, tk) = (maker.key.insecure_clone(), taker.key.insecure_clone());
     let e = m.env.send(&[ix], &[&mk, &tk]).await.unwrap_err();
-    assert_eq!(custom_code(&e), Some(pm_code(PmError::Overflow)));
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::PriceOutOfBand)));
 
     for (i, f) in futs.iter().enumerate() {
         let r = m.trade(*f, &maker, &taker, 1, 150.0, 1 + i as u64).await;

@@ -40,8 +40,15 @@ pub struct LiquidateArgs {
 }
 
 impl LiquidateArgs {
-    /// The request as explicit lists: `scope` expanded against `acc` (quote balance excluded).
-    pub fn expand(&self, acc: &crate::state::MarginAccount, quote: &Pubkey) -> Option<LiquidateArgs> {
+    /// The request as explicit lists: `scope` expanded against `acc`: the positions that settle
+    /// in `quote` (`settles_in_quote`; an account may hold instruments of several quote assets),
+    /// the balances other than `quote`.
+    pub fn expand(
+        &self,
+        acc: &crate::state::MarginAccount,
+        quote: &Pubkey,
+        settles_in_quote: impl Fn(&Pubkey) -> bool,
+    ) -> Option<LiquidateArgs> {
         let listed =
             || LiquidateArgs { positions: self.positions.clone(), collateral: self.collateral.clone(), scope: 0 };
         if self.scope == scope::LISTED {
@@ -54,7 +61,7 @@ impl LiquidateArgs {
         if self.scope & scope::ALL_POSITIONS != 0 {
             out.positions = acc.positions[..acc.n_positions as usize]
                 .iter()
-                .filter(|p| p.lots != 0)
+                .filter(|p| p.lots != 0 && settles_in_quote(&p.instrument))
                 .map(|p| PositionTake { instrument: p.instrument, lots: p.lots.unsigned_abs() })
                 .collect();
         }

@@ -69,6 +69,12 @@ pub fn require_initial_or_healthier(after: &Checked, before: &Checked) -> Result
         return Ok(());
     }
     // Compared on the same view: a balance left out is left out of both.
-    require!(after.health().initial_health() >= before.health().initial_health(), PmError::InitialMarginViolated);
-    Ok(())
+    if after.health().initial_health() >= before.health().initial_health() {
+        return Ok(());
+    }
+    // Refused: with a balance left out, its oracle's refusal is the reason to report.
+    match after.missing {
+        Some(code) => Err(ProgramError::Custom(code).into()),
+        None => err!(PmError::InitialMarginViolated),
+    }
 }

@@ -156,6 +156,11 @@ impl MarketView {
         self.instruments.iter().find(|i| i.key == *key).ok_or_else(|| PmError::AccountsMismatch.into())
     }
 
+    /// Whether `instrument` (if passed) belongs to an underlying that settles in `quote`.
+    pub fn settles_in(&self, instrument: &Pubkey, quote: &Pubkey) -> bool {
+        self.instrument(instrument).and_then(|i| self.underlying(&i.underlying)).is_ok_and(|u| u.quote_asset == *quote)
+    }
+
     pub fn asset(&self, key: &Pubkey) -> Result<&CollateralAsset> {
         self.assets.iter().find(|(k, _)| k == key).map(|(_, a)| a).ok_or_else(|| PmError::AccountsMismatch.into())
     }

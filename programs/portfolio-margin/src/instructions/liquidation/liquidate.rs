@@ -62,7 +62,8 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let params = &config.liquidation;
     let discount = liquidation::discount(params, now - since)?;
     let quote = (&ctx.accounts.quote_asset.key(), &**ctx.accounts.quote_asset);
-    let args = args.expand(&before, quote.0).ok_or(PmError::InvalidLiquidationRequest)?;
+    let args =
+        args.expand(&before, quote.0, |i| view.settles_in(i, quote.0)).ok_or(PmError::InvalidLiquidationRequest)?;
     let priced = liquidation::price(&args, &before, quote, &view)?;
     let mut after = before.clone();
     let solution = {

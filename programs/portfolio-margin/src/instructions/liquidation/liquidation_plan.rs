@@ -5,6 +5,9 @@ use crate::margin::{MarketView, Snapshot};
 use crate::state::{CollateralAsset, Config, MarginAccount, seeds};
 use anchor_lang::prelude::*;
 
+/// The runtime's limit on return data.
+const MAX_RETURN_DATA: usize = 1024;
+
 /// What `liquidate` would take now (return data; Money raw Q24 unless named otherwise).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct LiquidationPlan {
@@ -16,7 +19,8 @@ pub struct LiquidationPlan {
     pub liquidatable_since: i64,
     /// The discount a liquidation would get now (Ratio raw).
     pub discount: i64,
-    /// The request to send: already the share that reaches the target.
+    /// The request to send: already the share that reaches the target. Its lists are empty
+    /// when they would not fit return data (1,024 bytes: about 24 entries): send `scope`.
     pub request: LiquidateArgs,
     /// The same request in compact form (`LiquidateArgs { scope, .. }` with empty lists: the
     /// program finds the same share again at execution), for accounts too large to list.
@@ -69,7 +73,7 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
         let quote_key = ctx.accounts.quote_asset.key();
         let candidates = [scope::ALL_POSITIONS, scope::ALL_COLLATERAL, scope::EVERYTHING].map(|sc| {
             let compact = LiquidateArgs { scope: sc, ..LiquidateArgs::default() };
-            (sc, compact.expand(&acc, &quote_key).unwrap_or_default())
+            (sc, compact.expand(&acc, &quote_key, |i| view.settles_in(i, &quote_key)).unwrap_or_default())
         });
         let quote = (&quote_key, &**ctx.accounts.quote_asset);
         let mut best: Option<(u8, LiquidateArgs, Solution)> = None;
@@ -77,9 +81,13 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
             if args.positions.is_empty() && args.collateral.is_empty() {
                 continue;
             }
-            let priced = liquidation::price(&args, &acc, quote, &view)?;
+            // A candidate the program would refuse (a stale collateral oracle, say) is skipped,
+            // not the whole plan: the others may still restore the account.
+            let Ok(priced) = liquidation::price(&args, &acc, quote, &view) else { continue };
             let mut scratch = Scratch { view: &view, config, snap: &mut snap, trial: &mut trial };
-            let s = liquidation::solve(&priced, &acc, &r0, discount, &config.liquidation, &mut scratch)?;
+            let Ok(s) = liquidation::solve(&priced, &acc, &r0, discount, &config.liquidation, &mut scratch) else {
+                continue;
+            };
             let better = match &best {
                 None => true,
                 Some((_, _, b)) => match (s.reaches_target, b.reaches_target) {
@@ -110,6 +118,12 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
             plan.equity_after = s.health.equity.raw();
             plan.maintenance_after = s.health.maintenance.raw();
         }
+    }
+    // Return data holds 1,024 bytes; a long listed request gives way to its compact scope.
+    if anchor_lang::prelude::borsh::to_vec(&plan)?.len() > MAX_RETURN_DATA {
+        plan.request.positions.clear();
+        plan.request.collateral.clear();
+        plan.request.scope = plan.scope;
     }
     // Native runs get return data through the syscall stubs (see `margin_report`).
     #[cfg(not(target_os = "solana"))]
