@@ -138,8 +138,10 @@ async fn expired_positions_are_settled_so_margin_checks_work_again() {
     let maker = m.trader(1_000_000 * USDC).await;
     let taker = m.trader(10_000 * USDC).await;
     m.trade(c, &maker, &taker, 5, 6.0, 1).await.unwrap();
-    // Past expiry; the feed's latest update is inside the settlement window.
+    // Past expiry; the feed's latest update is the first after expiry (its previous one was
+    // before it), inside the settlement window: the update the program settles with.
     let expiry = m.expiry;
+    m.env.pyth_at(sol, SOL_FEED, 109 * 100_000_000, 1_000_000, -8, expiry - 5);
     m.warp(expiry - m.env.now + 30).await;
     m.env.pyth_at(sol, SOL_FEED, 110 * 100_000_000, 1_000_000, -8, expiry + 10);
     let oracles = Oracles::from([(SOL_FEED, sol)]);

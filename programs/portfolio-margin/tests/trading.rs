@@ -179,8 +179,12 @@ async fn trades_are_refused_with_the_exact_reason() {
 
 #[tokio::test]
 async fn a_stale_collateral_oracle_blocks_new_risk_but_not_reducing_it() {
-    let (mut m, c, maker, taker) = one_call_market().await;
-    m.trade(c, &maker, &taker, 4, 10.5, 1).await.unwrap();
+    let mut m = Market::new().await;
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let taker = m.trader(10_000 * USDC).await;
+    m.trade(f, &maker, &taker, 4, 150.6, 1).await.unwrap();
     let now = m.env.now;
     let stale = m.env.pyth(USDC_FEED, 100_000_000, 10_000, -8, now - 3600, true);
     let accounts = |m: &Market| {
@@ -188,18 +192,19 @@ async fn a_stale_collateral_oracle_blocks_new_risk_but_not_reducing_it() {
             AccountMeta::new_readonly(m.usdc, false),
             AccountMeta::new_readonly(stale, false),
             AccountMeta::new_readonly(m.sol, false),
-            AccountMeta::new_readonly(c, false),
+            AccountMeta::new_readonly(f, false),
         ]
     };
     let (mk, tk) = (maker.key.insecure_clone(), taker.key.insecure_clone());
     // More risk for both: refused with the oracle's own error.
-    let ix = m.trade_ix(c, &maker, &taker, 1, 10.5, 2, accounts(&m));
+    let ix = m.trade_ix(f, &maker, &taker, 1, 150.6, 2, accounts(&m));
     let e = m.env.send(&[ix], &[&mk, &tk]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::OracleStale)));
-    // Closing lowers both sides' maintenance margin: allowed.
-    let ix = m.trade_ix(c, &maker, &taker, -4, 10.5, 3, accounts(&m));
+    // Closing at fair value: neither side's equity - initial margin falls on the same view
+    // (the USDC balance left out of both): allowed.
+    let ix = m.trade_ix(f, &maker, &taker, -4, 150.6, 3, accounts(&m));
     m.env.send(&[ix], &[&mk, &tk]).await.unwrap();
-    assert_eq!(m.env.margin(&taker.margin).await.n_positions, 0);
+    assert_eq!(m.env.margin(&taker.margin).await.lots(&f), 0);
 }
 
 #[tokio::test]
