@@ -57,7 +57,8 @@ struct RunArgs {
     /// Attempts per transaction on RPC errors (backoff doubles from 500 ms).
     #[arg(long, env = "PM_MAX_RETRIES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
     max_retries: u32,
-    /// Refresh a risk snapshot older than this many seconds (or when its oracle published since).
+    /// Kept for compatibility: the keeper cranks whenever its oracle has a newer update (the
+    /// program refreshes a snapshot from nothing older).
     #[arg(long, env = "PM_REFRESH_SECS", default_value_t = 30)]
     refresh_secs: i64,
     /// Liquidate only once the auction's discount reaches this many basis points (the keeper
