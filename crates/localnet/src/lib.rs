@@ -13,6 +13,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AccountDeserialize, AccountSerialize, InstructionData, ToAccountMetas};
 use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022;
+pub use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use portfolio_margin::state::{CollateralParams, NO_GROUP, seeds};
 use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
 use solana_account::{Account, AccountSharedData};
@@ -41,6 +42,10 @@ pub fn asset_pda(mint: &Pubkey) -> Pubkey {
 }
 pub fn vault_pda(mint: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[seeds::VAULT, mint.as_ref()], &pm_id()).0
+}
+/// The program's program data account (upgradeable loader): holds its upgrade authority.
+pub fn program_data_pda() -> Pubkey {
+    anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address(&pm_id())
 }
 pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
     Pubkey::find_program_address(&[seeds::MARGIN_ACCOUNT, owner.as_ref(), &sub_id.to_le_bytes()], &pm_id()).0
@@ -122,6 +127,29 @@ pub fn price_update_after(
     update.try_serialize(&mut data).unwrap();
     data.resize(PriceUpdateV2::LEN, 0);
     data
+}
+
+/// The program deployed with the upgradeable loader (BPF loader v3), as `solana program
+/// deploy` leaves it: the program account pointing at its program data account, which holds
+/// the upgrade authority and the ELF (program-test's `bpf_loader_upgradeable_program_accounts`,
+/// with the authority a key the caller holds instead of `Pubkey::default()`).
+pub fn upgradeable_program_accounts(elf: &[u8], upgrade_authority: &Pubkey) -> [(Pubkey, Account); 2] {
+    use solana_sdk_ids::bpf_loader_upgradeable::ID as LOADER;
+    let rent = anchor_lang::prelude::Rent::default();
+    let program_data = program_data_pda();
+    // bincode of UpgradeableLoaderState::Program { programdata_address } (36 bytes)...
+    let program = [&2u32.to_le_bytes()[..], program_data.as_ref()].concat();
+    // ...and of UpgradeableLoaderState::ProgramData { slot: 0, upgrade_authority_address:
+    // Some(..) } (45 bytes), followed by the ELF.
+    let data = [&3u32.to_le_bytes()[..], &0u64.to_le_bytes(), &[1], upgrade_authority.as_ref(), elf].concat();
+    let account = |data: Vec<u8>, executable| Account {
+        lamports: rent.minimum_balance(data.len()),
+        data,
+        owner: LOADER,
+        executable,
+        rent_epoch: u64::MAX,
+    };
+    [(pm_id(), account(program, true)), (program_data, account(data, false))]
 }
 
 /// Syscall stubs are process-global: native-mode tests run one at a time.
@@ -214,11 +242,17 @@ impl Env {
     // The guard is held for the whole test on purpose (each test has its own runtime).
     #[allow(clippy::await_holding_lock)]
     pub async fn new() -> Self {
+        // The admin deploys the program: it is the upgrade authority, the only key that may
+        // run `config_init`.
+        let admin = Keypair::new();
         let (serial, ctx) = if native() {
             // A test that panicked poisons the lock; the next one may still run.
             let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
             let mut pt = ProgramTest::new("portfolio_margin", pm_id(), processor!(sysvar_bridge::entry));
             pt.prefer_bpf(false);
+            // A builtin has no loader state: only the program data account, at its address.
+            let [_, program_data] = upgradeable_program_accounts(&[], &admin.pubkey());
+            pt.add_account(program_data.0, program_data.1);
             let ctx = pt.start_with_context().await;
             sysvar_bridge::install();
             (Some(serial), ctx)
@@ -226,23 +260,16 @@ impl Env {
             let elf = program_elf().unwrap_or_else(|e| panic!("{e}"));
             let mut pt = ProgramTest::default();
             pt.prefer_bpf(true);
-            pt.add_account(
-                pm_id(),
-                Account {
-                    lamports: 1_000_000_000_000,
-                    data: elf,
-                    owner: solana_sdk_ids::bpf_loader::ID,
-                    executable: true,
-                    rent_epoch: 0,
-                },
-            );
+            for (key, account) in upgradeable_program_accounts(&elf, &admin.pubkey()) {
+                pt.add_account(key, account);
+            }
             (None, pt.start_with_context().await)
         };
         let clock: Clock = ctx.banks_client.get_sysvar().await.unwrap();
         let mut env = Env {
             _serial: serial,
             ctx,
-            admin: Keypair::new(),
+            admin,
             risk: Keypair::new(),
             vol: Keypair::new(),
             now: clock.unix_timestamp,
@@ -417,6 +444,67 @@ impl Env {
         mint.pubkey()
     }
 
+    /// A Token-2022 mint with `extensions`, each initialized before the mint as its issuer
+    /// would: the payer is every authority (mint, freeze, permanent delegate, hook, fees) and
+    /// a transfer hook names a program that does not exist (nothing transfers in the tests
+    /// that use it); `DefaultAccountState` is Frozen.
+    pub async fn mint_2022_with(&mut self, decimals: u8, extensions: &[ExtensionType]) -> Pubkey {
+        use spl_token_2022::extension::{
+            confidential_transfer, default_account_state, metadata_pointer, transfer_fee, transfer_hook,
+        };
+        let t22 = spl_token_2022::ID;
+        let mint = Keypair::new();
+        let (m, payer) = (mint.pubkey(), self.payer());
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let space = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions).unwrap();
+        let mut ixs = vec![solana_system_interface::instruction::create_account(
+            &payer,
+            &m,
+            rent.minimum_balance(space),
+            space as u64,
+            &t22,
+        )];
+        for ext in extensions {
+            ixs.push(
+                match ext {
+                    ExtensionType::PermanentDelegate => {
+                        spl_token_2022::instruction::initialize_permanent_delegate(&t22, &m, &payer)
+                    }
+                    ExtensionType::TransferHook => {
+                        transfer_hook::instruction::initialize(&t22, &m, Some(payer), Some(Pubkey::new_unique()))
+                    }
+                    ExtensionType::DefaultAccountState => {
+                        default_account_state::instruction::initialize_default_account_state(
+                            &t22,
+                            &m,
+                            &spl_token_2022::state::AccountState::Frozen,
+                        )
+                    }
+                    ExtensionType::NonTransferable => {
+                        spl_token_2022::instruction::initialize_non_transferable_mint(&t22, &m)
+                    }
+                    ExtensionType::ConfidentialTransferMint => {
+                        confidential_transfer::instruction::initialize_mint(&t22, &m, Some(payer), true, None)
+                    }
+                    ExtensionType::MetadataPointer => metadata_pointer::instruction::initialize(&t22, &m, Some(payer), Some(m)),
+                    ExtensionType::TransferFeeConfig => transfer_fee::instruction::initialize_transfer_fee_config(
+                        &t22,
+                        &m,
+                        Some(&payer),
+                        Some(&payer),
+                        100,
+                        u64::MAX,
+                    ),
+                    other => panic!("mint_2022_with: no initializer for {other:?}"),
+                }
+                .unwrap(),
+            );
+        }
+        ixs.push(spl_token_2022::instruction::initialize_mint2(&t22, &m, &payer, Some(&payer), decimals).unwrap());
+        self.send(&ixs, &[&mint]).await.unwrap();
+        m
+    }
+
     /// A token account of `owner` holding `amount` freshly minted tokens.
     pub async fn token_account(&mut self, token_program: Pubkey, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
         let acc = Keypair::new();
@@ -500,13 +588,15 @@ impl Env {
         Instruction { program_id: pm_id(), accounts: accounts.to_account_metas(None), data: data.data() }
     }
 
-    pub async fn init_config(&mut self) -> std::result::Result<(), BanksClientError> {
-        let admin = self.admin.insecure_clone();
-        let ix = Self::ix(
+    /// `config_init` signed by `admin` (only the upgrade authority, [`Env::admin`], succeeds).
+    pub fn config_init_ix(&self, admin: &Pubkey) -> Instruction {
+        Self::ix(
             portfolio_margin::accounts::ConfigInit {
                 config: config_pda(),
                 vault_authority: vault_authority(),
-                admin: admin.pubkey(),
+                admin: *admin,
+                program: pm_id(),
+                program_data: program_data_pda(),
                 system_program: anchor_lang::system_program::ID,
             },
             portfolio_margin::instruction::ConfigInit {
@@ -517,8 +607,29 @@ impl Env {
                     extreme_weight: ratio(0.35),
                 },
             },
-        );
+        )
+    }
+
+    pub async fn init_config(&mut self) -> std::result::Result<(), BanksClientError> {
+        let admin = self.admin.insecure_clone();
+        let ix = self.config_init_ix(&admin.pubkey());
         self.send(&[ix], &[&admin]).await
+    }
+
+    /// `config_propose_authority(role, new)` signed by `authority`.
+    pub fn propose_authority_ix(authority: &Pubkey, role: u8, new: Pubkey) -> Instruction {
+        Self::ix(
+            portfolio_margin::accounts::ConfigProposeAuthority { config: config_pda(), authority: *authority },
+            portfolio_margin::instruction::ConfigProposeAuthority { role, new },
+        )
+    }
+
+    /// `config_accept_authority(role)` signed by `new_authority`.
+    pub fn accept_authority_ix(new_authority: &Pubkey, role: u8) -> Instruction {
+        Self::ix(
+            portfolio_margin::accounts::ConfigAcceptAuthority { config: config_pda(), new_authority: *new_authority },
+            portfolio_margin::instruction::ConfigAcceptAuthority { role },
+        )
     }
 
     pub async fn register(

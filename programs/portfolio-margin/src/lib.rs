@@ -30,6 +30,14 @@ pub mod portfolio_margin {
         admin::config_init::handler(ctx, args)
     }
 
+    pub fn config_propose_authority(ctx: Context<ConfigProposeAuthority>, role: u8, new: Pubkey) -> Result<()> {
+        admin::config_propose_authority::handler(ctx, role, new)
+    }
+
+    pub fn config_accept_authority(ctx: Context<ConfigAcceptAuthority>, role: u8) -> Result<()> {
+        admin::config_accept_authority::handler(ctx, role)
+    }
+
     pub fn config_set_liquidation(ctx: Context<ConfigSetLiquidation>, params: LiquidationParams) -> Result<()> {
         admin::config_set_liquidation::handler(ctx, params)
     }

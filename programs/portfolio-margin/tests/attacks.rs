@@ -179,3 +179,166 @@ async fn the_same_remaining_account_twice_is_refused() {
     let e = m.env.simulate(&[ix]).await.unwrap_err();
     assert_eq!(code(&e), Some(pm_code(PmError::DuplicateAccount)));
 }
+
+/// L-2 (a): right after deployment a stranger calls `config_init` to make itself the admin
+/// (and name its own risk and vol-oracle authorities). Only the program's upgrade authority
+/// may: the stranger is refused, also with a program data account of its own (a program it
+/// deployed, recording it as upgrade authority); then the real deployer initializes.
+#[tokio::test]
+async fn l2_a_stranger_cannot_front_run_config_init() {
+    use solana_account::{Account, AccountSharedData};
+    let mut env = Env::new().await;
+    let stranger = Keypair::new();
+    env.fund(&stranger.pubkey()).await;
+    let ix = env.config_init_ix(&stranger.pubkey());
+    let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::NotUpgradeAuthority)));
+    // The stranger's own program data account (upgradeable loader, stranger as authority).
+    let [_, (_, own)]: [(_, Account); 2] = upgradeable_program_accounts(&[], &stranger.pubkey());
+    let fake = anchor_lang::prelude::Pubkey::new_unique();
+    env.ctx.set_account(&fake, &AccountSharedData::from(own));
+    let mut ix = env.config_init_ix(&stranger.pubkey());
+    ix.accounts[4].pubkey = fake;
+    let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::NotUpgradeAuthority)));
+    assert!(env.account(&config_pda()).await.is_none());
+    // The upgrade authority initializes; nobody can afterwards (the PDA exists).
+    env.init_config().await.unwrap();
+    let cfg: portfolio_margin::state::Config = env.anchor(&config_pda()).await;
+    assert_eq!(cfg.admin, env.admin.pubkey());
+    let ix = env.config_init_ix(&stranger.pubkey());
+    assert!(env.send(&[ix], &[&stranger]).await.is_err());
+}
+
+/// L-2 (b): a stranger tries to take the admin or the risk authority through the rotation:
+/// proposing (only the role's holder may, not even the other role's), accepting a proposal
+/// made for someone else, or accepting when nothing is proposed. All refused.
+#[tokio::test]
+async fn l2_strangers_cannot_propose_or_accept_authorities() {
+    use portfolio_margin::state::role;
+    let mut env = Env::new().await;
+    env.init_config().await.unwrap();
+    let (admin, risk, stranger) = (env.admin.insecure_clone(), env.risk.insecure_clone(), Keypair::new());
+    env.fund(&stranger.pubkey()).await;
+    for r in [role::ADMIN, role::RISK_AUTHORITY] {
+        let ix = Env::propose_authority_ix(&stranger.pubkey(), r, stranger.pubkey());
+        let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
+        assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+        // Nothing proposed: accepting is refused.
+        let ix = Env::accept_authority_ix(&stranger.pubkey(), r);
+        let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
+        assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
+    }
+    // The risk authority cannot propose an admin, nor the admin a risk authority.
+    let ix = Env::propose_authority_ix(&risk.pubkey(), role::ADMIN, risk.pubkey());
+    let e = env.send(&[ix], &[&risk]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    let ix = Env::propose_authority_ix(&admin.pubkey(), role::RISK_AUTHORITY, admin.pubkey());
+    let e = env.send(&[ix], &[&admin]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    // An unknown role.
+    let ix = Env::propose_authority_ix(&admin.pubkey(), 2, stranger.pubkey());
+    let e = env.send(&[ix], &[&admin]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::InvalidParameter)));
+    // A proposal for someone else: the stranger cannot accept it, for that role or the other.
+    let successor = Keypair::new();
+    let ix = Env::propose_authority_ix(&admin.pubkey(), role::ADMIN, successor.pubkey());
+    env.send(&[ix], &[&admin]).await.unwrap();
+    for r in [role::ADMIN, role::RISK_AUTHORITY] {
+        let ix = Env::accept_authority_ix(&stranger.pubkey(), r);
+        let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
+        assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
+    }
+    // Nor can the successor accept the other role.
+    let ix = Env::accept_authority_ix(&successor.pubkey(), role::RISK_AUTHORITY);
+    let e = env.send(&[ix], &[&successor]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
+    let cfg: portfolio_margin::state::Config = env.anchor(&config_pda()).await;
+    assert_eq!((cfg.admin, cfg.risk_authority), (admin.pubkey(), risk.pubkey()));
+}
+
+/// L-2 (b): the rotation end to end. The admin proposes a successor (still admin until the
+/// successor accepts), withdraws and re-proposes; the successor accepts and the old key loses
+/// the role. The same for the risk authority, whose successor then registers collateral.
+#[tokio::test]
+async fn l2_admin_and_risk_authority_rotate_in_two_steps() {
+    use portfolio_margin::state::{Config, pause, role};
+    let mut env = Env::new().await;
+    env.init_config().await.unwrap();
+    let (admin, risk) = (env.admin.insecure_clone(), env.risk.insecure_clone());
+    let (new_admin, new_risk) = (Keypair::new(), Keypair::new());
+    env.fund(&new_admin.pubkey()).await;
+    env.fund(&new_risk.pubkey()).await;
+    let pause_ix = |k: &Keypair, paused: u8| {
+        Env::ix(
+            portfolio_margin::accounts::ConfigSetPause { config: config_pda(), admin: k.pubkey() },
+            portfolio_margin::instruction::ConfigSetPause { paused },
+        )
+    };
+
+    // Admin: propose, withdraw (default key), re-propose.
+    env.send(&[Env::propose_authority_ix(&admin.pubkey(), role::ADMIN, new_admin.pubkey())], &[&admin]).await.unwrap();
+    let cfg: Config = env.anchor(&config_pda()).await;
+    assert_eq!((cfg.admin, cfg.pending_admin), (admin.pubkey(), new_admin.pubkey()));
+    let none = anchor_lang::prelude::Pubkey::default();
+    env.send(&[Env::propose_authority_ix(&admin.pubkey(), role::ADMIN, none)], &[&admin]).await.unwrap();
+    let e = env.send(&[Env::accept_authority_ix(&new_admin.pubkey(), role::ADMIN)], &[&new_admin]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
+    env.send(&[Env::propose_authority_ix(&admin.pubkey(), role::ADMIN, new_admin.pubkey())], &[&admin]).await.unwrap();
+    // Until it accepts, the successor is not the admin and the old admin still is.
+    let e = env.send(&[pause_ix(&new_admin, pause::DEPOSIT)], &[&new_admin]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    env.send(&[pause_ix(&admin, pause::DEPOSIT)], &[&admin]).await.unwrap();
+    env.send(&[Env::accept_authority_ix(&new_admin.pubkey(), role::ADMIN)], &[&new_admin]).await.unwrap();
+    let cfg: Config = env.anchor(&config_pda()).await;
+    assert_eq!((cfg.admin, cfg.pending_admin), (new_admin.pubkey(), none));
+    let e = env.send(&[pause_ix(&admin, 0)], &[&admin]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    env.send(&[pause_ix(&new_admin, 0)], &[&new_admin]).await.unwrap();
+    // Accepted once: the proposal is spent.
+    let e = env.send(&[Env::accept_authority_ix(&new_admin.pubkey(), role::ADMIN)], &[&new_admin]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
+
+    // Risk authority.
+    let ix = Env::propose_authority_ix(&risk.pubkey(), role::RISK_AUTHORITY, new_risk.pubkey());
+    env.send(&[ix], &[&risk]).await.unwrap();
+    env.send(&[Env::accept_authority_ix(&new_risk.pubkey(), role::RISK_AUTHORITY)], &[&new_risk]).await.unwrap();
+    let cfg: Config = env.anchor(&config_pda()).await;
+    assert_eq!((cfg.risk_authority, cfg.pending_risk_authority), (new_risk.pubkey(), none));
+    assert_eq!(cfg.admin, new_admin.pubkey());
+    let mint = env.mint(spl_token::ID, 6).await;
+    let e = env.register(&mint, spl_token::ID, usdc_params(), &risk).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    env.register(&mint, spl_token::ID, usdc_params(), &new_risk).await.unwrap();
+}
+
+/// L-3: the risk authority is asked to list a Token-2022 mint whose issuer keeps a permanent
+/// delegate (it could move the vault's tokens out), a transfer hook (its program runs on every
+/// transfer and can block withdrawals), frozen new accounts (the vault would be frozen),
+/// non-transferable tokens, or confidential transfers (balances the program cannot see). All
+/// refused at registration; harmless extensions (transfer fee, metadata pointer) register.
+#[tokio::test]
+async fn l3_token_2022_mints_with_dangerous_extensions_are_refused() {
+    use anchor_spl::token_2022::spl_token_2022;
+    let mut env = Env::new().await;
+    env.init_config().await.unwrap();
+    let risk = env.risk.insecure_clone();
+    for ext in [
+        ExtensionType::PermanentDelegate,
+        ExtensionType::TransferHook,
+        ExtensionType::DefaultAccountState,
+        ExtensionType::NonTransferable,
+        ExtensionType::ConfidentialTransferMint,
+    ] {
+        let mint = env.mint_2022_with(6, &[ext]).await;
+        let e = env.register(&mint, spl_token_2022::ID, usdc_params(), &risk).await.unwrap_err();
+        assert_eq!(code(&e), Some(pm_code(PmError::MintExtensionRefused)), "{ext:?}: {e:?}");
+        assert!(env.account(&asset_pda(&mint)).await.is_none());
+    }
+    // A dangerous extension among harmless ones is still refused.
+    let mint = env.mint_2022_with(6, &[ExtensionType::MetadataPointer, ExtensionType::PermanentDelegate]).await;
+    let e = env.register(&mint, spl_token_2022::ID, usdc_params(), &risk).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::MintExtensionRefused)));
+    let mint = env.mint_2022_with(6, &[ExtensionType::TransferFeeConfig, ExtensionType::MetadataPointer]).await;
+    env.register(&mint, spl_token_2022::ID, usdc_params(), &risk).await.unwrap();
+}

@@ -32,6 +32,16 @@ pub struct Config {
     /// Set by the risk authority (`config_set_liquidation`); all zero until then.
     pub liquidation: LiquidationParams,
     pub reserved: [u8; 24],
+    /// Proposed next admin (`config_propose_authority`), until it accepts; default = none.
+    pub pending_admin: Pubkey,
+    /// Proposed next risk authority, until it accepts; default = none.
+    pub pending_risk_authority: Pubkey,
+}
+
+/// The roles rotated in two steps (`config_propose_authority`, `config_accept_authority`).
+pub mod role {
+    pub const ADMIN: u8 = 0;
+    pub const RISK_AUTHORITY: u8 = 1;
 }
 
 /// Liquidation terms (Ratio raw, Q16.48, unless named otherwise).
@@ -54,5 +64,14 @@ impl Config {
 
     pub fn is_paused(&self, group: u8) -> bool {
         self.paused & group != 0
+    }
+
+    /// The holder of `role` and its pending successor (`InvalidParameter` for another role).
+    pub fn authority_mut(&mut self, role: u8) -> Result<(&mut Pubkey, &mut Pubkey)> {
+        match role {
+            role::ADMIN => Ok((&mut self.admin, &mut self.pending_admin)),
+            role::RISK_AUTHORITY => Ok((&mut self.risk_authority, &mut self.pending_risk_authority)),
+            _ => err!(crate::error::PmError::InvalidParameter),
+        }
     }
 }

@@ -1,4 +1,6 @@
+use crate::error::PmError;
 use crate::events::ConfigInitialized;
+use crate::program::PortfolioMargin;
 use crate::state::{Config, seeds};
 use anchor_lang::prelude::*;
 
@@ -12,8 +14,11 @@ pub struct ConfigInitArgs {
     pub extreme_weight: i64,
 }
 
-/// Creates the global config; the signer becomes the admin. Run it right after deploying
-/// (the config PDA can only be created once).
+/// Creates the global config; the signer becomes the admin. Only the program's upgrade
+/// authority may run it (so nobody can front-run it between deployment and initialization):
+/// `program` is this program, deployed with the upgradeable loader, `program_data` its program
+/// data account, and `admin` the upgrade authority recorded there. Run it right after deploying
+/// (the config PDA can only be created once), before making the program immutable.
 #[derive(Accounts)]
 pub struct ConfigInit<'info> {
     #[account(init, payer = admin, space = 8 + Config::INIT_SPACE, seeds = [seeds::CONFIG], bump)]
@@ -23,7 +28,25 @@ pub struct ConfigInit<'info> {
     pub vault_authority: UncheckedAccount<'info>,
     #[account(mut)]
     pub admin: Signer<'info>,
+    #[account(constraint = program_data_address(&program)? == Some(program_data.key()) @ PmError::NotUpgradeAuthority)]
+    pub program: Program<'info, PortfolioMargin>,
+    #[account(constraint = program_data.upgrade_authority_address == Some(admin.key()) @ PmError::NotUpgradeAuthority)]
+    pub program_data: Account<'info, ProgramData>,
     pub system_program: Program<'info, System>,
+}
+
+/// The program data account the upgradeable loader records in this program's account.
+fn program_data_address(program: &Program<PortfolioMargin>) -> Result<Option<Pubkey>> {
+    let address = program.programdata_address()?;
+    // Run natively (`PM_NATIVE=1`, debugging only) the program is a builtin without loader
+    // state: take the address the upgradeable loader always uses, [program id] under the
+    // loader (the upgrade authority check stays the same). On chain (SBF) this never applies.
+    #[cfg(not(target_os = "solana"))]
+    if address.is_none() {
+        use anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address;
+        return Ok(Some(get_program_data_address(&crate::ID)));
+    }
+    Ok(address)
 }
 
 pub fn handler(ctx: Context<ConfigInit>, args: ConfigInitArgs) -> Result<()> {

@@ -1,4 +1,6 @@
+pub mod config_accept_authority;
 pub mod config_init;
+pub mod config_propose_authority;
 pub mod config_set_liquidation;
 pub mod config_set_pause;
 pub mod insurance_init;
