@@ -119,6 +119,9 @@ async fn the_discount_is_a_dutch_auction_paid_by_the_liquidatee() {
     for _ in 0..3 {
         m.warp(150).await;
         m.crank(88.0).await.unwrap();
+        // A keeper watching the account confirms it is still under (the clock stays valid).
+        let ix = m.flag_ix(victim.margin);
+        m.env.send(&[ix], &[]).await.unwrap();
         let plan = m.plan(victim.margin).await;
         assert_eq!(plan.liquidatable_since, since, "flagging again does not restart the clock");
         seen.push(plan.discount);
@@ -432,4 +435,39 @@ async fn the_auction_clock_stops_when_the_account_is_seen_healthy() {
     ix.accounts.extend(m.check_accounts());
     m.env.send(&[ix], &[&key]).await.unwrap();
     assert_eq!(m.env.margin(&victim.margin).await.liquidatable_since, 0);
+}
+
+/// M-3: an auction clock from an earlier episode (the account recovered without any check
+/// clearing it) must not hand the next liquidator a grown discount at once, and no clock
+/// starts while liquidations are paused.
+#[tokio::test]
+async fn an_old_auction_clock_restarts_and_pauses_stop_it() {
+    let mut m = Market::new().await;
+    let (_f, _maker, victim, _liquidator) = underwater_future(&mut m).await;
+    let ix = m.flag_ix(victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    let flagged = m.env.now;
+    // The price recovers (a crank reads no account: the clock stays), time passes.
+    m.crank(100.0).await.unwrap();
+    let p = liquidation_params();
+    m.warp(2 * p.ramp_secs).await;
+    assert_eq!(m.env.margin(&victim.margin).await.liquidatable_since, flagged);
+    // Under again: the plan's discount starts over, not at the cap.
+    let vol = m.env.vol.insecure_clone();
+    let expiry = m.expiry;
+    m.publish(surface(&[expiry], 0.6), &vol).await.unwrap();
+    m.crank(88.0).await.unwrap();
+    let plan = m.plan(victim.margin).await;
+    assert!(plan.liquidatable);
+    assert_eq!(plan.discount, p.start_discount, "a stale clock restarts");
+    // While liquidations are paused, nobody starts the clock.
+    let admin = m.env.admin.insecure_clone();
+    let pause = Env::ix(
+        portfolio_margin::accounts::ConfigSetPause { config: config_pda(), admin: admin.pubkey() },
+        portfolio_margin::instruction::ConfigSetPause { paused: portfolio_margin::state::pause::LIQUIDATE },
+    );
+    m.env.send(&[pause], &[&admin]).await.unwrap();
+    let ix = m.flag_ix(victim.margin);
+    let e = m.env.send(&[ix], &[]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::Paused)));
 }

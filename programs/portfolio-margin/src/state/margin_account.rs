@@ -54,7 +54,10 @@ pub struct MarginAccount {
     /// Unix seconds when a liquidation check first found equity < maintenance (0 = not
     /// flagged): the Dutch auction's clock. Cleared when a check finds the account healthy.
     pub liquidatable_since: i64,
-    pub reserved: [u8; 240],
+    /// Unix seconds a check last confirmed equity < maintenance (0 = never). A clock not
+    /// confirmed within the auction's ramp restarts (see [`MarginAccount::auction_start`]).
+    pub liquidatable_seen: i64,
+    pub reserved: [u8; 232],
 }
 
 const _: () =
@@ -118,6 +121,15 @@ impl MarginAccount {
         self.positions[n] = PositionSlot { instrument: *instrument, ..PositionSlot::default() };
         self.n_positions += 1;
         Some(n)
+    }
+
+    /// When the Dutch auction of this (liquidatable) account started, as of `now`: its clock if
+    /// a check confirmed it liquidatable within the last `ramp_secs`, else now. A clock left
+    /// from an earlier episode (the account recovered without a check clearing it), or one
+    /// that ran while liquidations were paused, never hands out a grown discount at once.
+    pub fn auction_start(&self, now: i64, ramp_secs: i64) -> i64 {
+        let confirmed = self.liquidatable_seen > 0 && self.liquidatable_seen.saturating_add(ramp_secs) >= now;
+        if self.liquidatable_since == 0 || !confirmed { now } else { self.liquidatable_since }
     }
 
     /// The slot a deposit of `asset` goes to. Opening one is the owner's right, except for

@@ -58,8 +58,8 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let mut snap = Snapshot::new(&view, &before, config)?;
     let r0 = Health::of(snap.check()?.require_complete()?.as_ref());
     require!(r0.is_liquidatable(), PmError::NotLiquidatable);
-    let since = if before.liquidatable_since == 0 { now } else { before.liquidatable_since };
     let params = &config.liquidation;
+    let since = before.auction_start(now, params.ramp_secs);
     let discount = liquidation::discount(params, now - since)?;
     let quote = (&ctx.accounts.quote_asset.key(), &**ctx.accounts.quote_asset);
     let args =
@@ -86,6 +86,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let r1 = Health::of(snap.check()?.require_complete()?.as_ref());
     require!(r1.maintenance_health() >= r0.maintenance_health(), PmError::LiquidationWorsens);
     after.liquidatable_since = if r1.is_liquidatable() { since } else { 0 };
+    after.liquidatable_seen = if r1.is_liquidatable() { now } else { 0 };
     // The liquidator's check reuses the same snapshot (the liquidatee's is done).
     snap.refill(&view, &liquidator, config)?;
     snap.check()?.require_initial()?;

@@ -1,6 +1,7 @@
+use crate::error::PmError;
 use crate::events::LiquidationFlagged;
 use crate::margin::{self, MarketView};
-use crate::state::{Config, MarginAccount, seeds};
+use crate::state::{Config, MarginAccount, pause, seeds};
 use anchor_lang::prelude::*;
 
 /// Permissionless: starts the account's auction clock when equity < maintenance margin (if
@@ -16,6 +17,8 @@ pub struct LiquidationFlag<'info> {
 }
 
 pub fn handler<'info>(ctx: Context<'info, LiquidationFlag<'info>>) -> Result<()> {
+    // No auction clock runs while liquidations are paused.
+    require!(!ctx.accounts.config.is_paused(pause::LIQUIDATE), PmError::Paused);
     let now = Clock::get()?.unix_timestamp;
     let r = {
         let view = MarketView::from_infos(ctx.remaining_accounts, now)?;
@@ -23,11 +26,13 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationFlag<'info>>) -> Result<()>
         margin::snapshot::report(&view, &acc, &ctx.accounts.config)?.require_complete()?
     };
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    acc.liquidatable_since = match (r.equity < r.maintenance, acc.liquidatable_since) {
-        (false, _) => 0,
-        (true, 0) => now,
-        (true, since) => since,
-    };
+    if r.equity < r.maintenance {
+        acc.liquidatable_since = acc.auction_start(now, ctx.accounts.config.liquidation.ramp_secs);
+        acc.liquidatable_seen = now;
+    } else {
+        acc.liquidatable_since = 0;
+        acc.liquidatable_seen = 0;
+    }
     emit!(LiquidationFlagged {
         account: ctx.accounts.margin_account.key(),
         liquidatable_since: acc.liquidatable_since,

@@ -67,7 +67,7 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
         ..LiquidationPlan::default()
     };
     if plan.liquidatable {
-        let since = if acc.liquidatable_since == 0 { now } else { acc.liquidatable_since };
+        let since = acc.auction_start(now, config.liquidation.ramp_secs);
         let discount = liquidation::discount(&config.liquidation, now - since)?;
         plan.discount = discount.raw();
         let quote_key = ctx.accounts.quote_asset.key();
