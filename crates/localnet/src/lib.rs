@@ -486,7 +486,9 @@ impl Env {
                     ExtensionType::ConfidentialTransferMint => {
                         confidential_transfer::instruction::initialize_mint(&t22, &m, Some(payer), true, None)
                     }
-                    ExtensionType::MetadataPointer => metadata_pointer::instruction::initialize(&t22, &m, Some(payer), Some(m)),
+                    ExtensionType::MetadataPointer => {
+                        metadata_pointer::instruction::initialize(&t22, &m, Some(payer), Some(m))
+                    }
                     ExtensionType::TransferFeeConfig => transfer_fee::instruction::initialize_transfer_fee_config(
                         &t22,
                         &m,

@@ -119,11 +119,15 @@ pub enum PmError {
     OracleNotNewer,
     #[msg("settlement needs the update that straddles expiry (prev_publish_time < expiry <= publish_time)")]
     SettlementNotFirstUpdate,
-    #[msg("config_init must be signed by the program's upgrade authority (with the program and its program data account)")]
+    #[msg(
+        "config_init must be signed by the program's upgrade authority (with the program and its program data account)"
+    )]
     NotUpgradeAuthority,
     #[msg("signer is not the proposed authority for this role, or none is proposed")]
     NotProposedAuthority,
-    #[msg("mint has a Token-2022 extension the program refuses (permanent delegate, transfer hook, frozen default state, non-transferable, confidential transfers)")]
+    #[msg(
+        "mint has a Token-2022 extension the program refuses (permanent delegate, transfer hook, frozen default state, non-transferable, confidential transfers)"
+    )]
     MintExtensionRefused,
 }
 

@@ -73,6 +73,36 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
     withdraw.accounts.extend(w.check_accounts(false));
     rows.push(measure(&mut w, "withdraw (32 positions, 8 balances)", withdraw, &[&tk]).await);
 
+    // A deposit into the full account, a new account, a flag of the full account.
+    let wallet = w.m.env.token_account(spl_token::ID, &usdc_mint, &tk.pubkey(), 1_000_000).await;
+    let deposit = w.m.env.deposit_ix(
+        w.taker.margin,
+        usdc_mint,
+        vault_pda(&usdc_mint),
+        wallet,
+        tk.pubkey(),
+        spl_token::ID,
+        1_000_000,
+    );
+    rows.push(measure(&mut w, "deposit (8 balances)", deposit, &[&tk]).await);
+    let newcomer = Keypair::new();
+    let open = Env::ix(
+        portfolio_margin::accounts::AccountOpen {
+            margin_account: margin_pda(&newcomer.pubkey(), 0),
+            owner: newcomer.pubkey(),
+            payer: w.m.env.payer(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        portfolio_margin::instruction::AccountOpen { sub_id: 0 },
+    );
+    rows.push(measure(&mut w, "account_open", open, &[&newcomer]).await);
+    let mut flag = Env::ix(
+        portfolio_margin::accounts::LiquidationFlag { config: config_pda(), margin_account: w.taker.margin },
+        portfolio_margin::instruction::LiquidationFlag {},
+    );
+    flag.accounts.extend(w.check_accounts(false));
+    rows.push(measure(&mut w, "liquidation_flag (32 positions)", flag, &[]).await);
+
     // Crank: the underlying, then one option and one future.
     w.m.warp(1).await;
     let oracle = w.m.sol_price(150.0);
