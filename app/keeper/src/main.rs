@@ -148,7 +148,7 @@ async fn main() -> ExitCode {
             }
             // The demo runs the program's real .so: say how to build it rather than panic.
             match localnet::program_elf() {
-                Err(e) if !localnet::native() => Err(e.into()),
+                Err(e) if !localnet::native() => Err(e),
                 _ => keeper::demo::run().await.map(|_| ()),
             }
         }

@@ -182,14 +182,14 @@ pub fn program_elf() -> std::result::Result<Vec<u8>, String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let sources = ["programs/portfolio-margin/src", "crates/risk-kernel/src"].map(|d| newest(&root.join(d)));
         let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        if let (Some(built), Some(src)) = (built, sources.into_iter().flatten().max()) {
-            if src > built {
-                return Err(format!(
-                    "the program's SBF build {} is older than its sources: rebuild it with \
-                     `scripts/sbf-toolchain.sh program`",
-                    path.display()
-                ));
-            }
+        if let (Some(built), Some(src)) = (built, sources.into_iter().flatten().max())
+            && src > built
+        {
+            return Err(format!(
+                "the program's SBF build {} is older than its sources: rebuild it with \
+                 `scripts/sbf-toolchain.sh program`",
+                path.display()
+            ));
         }
     }
     std::fs::read(&path).map_err(|e| {
