@@ -16,9 +16,9 @@ pub struct ConfigInitArgs {
 
 /// Creates the global config; the signer becomes the admin. Only the program's upgrade
 /// authority may run it (so nobody can front-run it between deployment and initialization):
-/// `program` is this program, deployed with the upgradeable loader, `program_data` its program
-/// data account, and `admin` the upgrade authority recorded there. Run it right after deploying
-/// (the config PDA can only be created once), before making the program immutable.
+/// `program` is this program, deployed with the upgradeable loader, `program_data` the program
+/// data account it names, and `admin` the upgrade authority recorded there. Run it right after
+/// deploying (the config PDA can only be created once), before making the program immutable.
 #[derive(Accounts)]
 pub struct ConfigInit<'info> {
     #[account(init, payer = admin, space = 8 + Config::INIT_SPACE, seeds = [seeds::CONFIG], bump)]
@@ -28,25 +28,61 @@ pub struct ConfigInit<'info> {
     pub vault_authority: UncheckedAccount<'info>,
     #[account(mut)]
     pub admin: Signer<'info>,
-    #[account(constraint = program_data_address(&program)? == Some(program_data.key()) @ PmError::NotUpgradeAuthority)]
+    #[account(constraint = loader::program_data_address(&program)? == program_data.key() @ PmError::NotUpgradeAuthority)]
     pub program: Program<'info, PortfolioMargin>,
-    #[account(constraint = program_data.upgrade_authority_address == Some(admin.key()) @ PmError::NotUpgradeAuthority)]
-    pub program_data: Account<'info, ProgramData>,
+    /// CHECK: the program data account `program` names (so owned by the upgradeable loader),
+    /// read by [`loader::upgrade_authority`].
+    #[account(constraint = loader::upgrade_authority(&program_data)? == Some(admin.key()) @ PmError::NotUpgradeAuthority)]
+    pub program_data: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
-/// The program data account the upgradeable loader records in this program's account.
-fn program_data_address(program: &Program<PortfolioMargin>) -> Result<Option<Pubkey>> {
-    let address = program.programdata_address()?;
-    // Run natively (`PM_NATIVE=1`, debugging only) the program is a builtin without loader
-    // state: take the address the upgradeable loader always uses, [program id] under the
-    // loader (the upgrade authority check stays the same). On chain (SBF) this never applies.
-    #[cfg(not(target_os = "solana"))]
-    if address.is_none() {
-        use anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address;
-        return Ok(Some(get_program_data_address(&crate::ID)));
+/// The upgradeable loader's account states, read by hand: bincode's layout (a u32 tag, then
+/// the fields) is fixed, and anchor-lang's `programdata_address()` / `Account<ProgramData>`
+/// deserialize through bincode and serde, which made the `.so` 58 KB larger.
+mod loader {
+    use crate::error::PmError;
+    use anchor_lang::prelude::*;
+    use anchor_lang::solana_program::bpf_loader_upgradeable::ID as LOADER;
+
+    /// The 32-byte key at `at` in `data`, if it holds one there.
+    fn key_at(data: &[u8], at: usize) -> Result<Pubkey> {
+        let bytes = data.get(at..at + 32).ok_or(error!(PmError::NotUpgradeAuthority))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| error!(PmError::NotUpgradeAuthority))?;
+        Ok(Pubkey::new_from_array(bytes))
     }
-    Ok(address)
+
+    /// `UpgradeableLoaderState::Program { programdata_address }`: tag 2, 32 bytes.
+    pub fn program_data_address(program: &AccountInfo) -> Result<Pubkey> {
+        if *program.owner == LOADER {
+            let data = program.try_borrow_data()?;
+            require!(data.get(..4) == Some(&2u32.to_le_bytes()[..]), PmError::NotUpgradeAuthority);
+            return key_at(&data, 4);
+        }
+        // Run natively (`PM_NATIVE=1`, debugging only) the program is a builtin without loader
+        // state: take the address the upgradeable loader always uses, [program id] under the
+        // loader (the upgrade authority check is the same). On chain (SBF) this never applies.
+        #[cfg(not(target_os = "solana"))]
+        {
+            use anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address;
+            Ok(get_program_data_address(&crate::ID))
+        }
+        #[cfg(target_os = "solana")]
+        err!(PmError::NotUpgradeAuthority)
+    }
+
+    /// `UpgradeableLoaderState::ProgramData { slot, upgrade_authority_address }`: tag 3, u64,
+    /// then `Option<Pubkey>` (0, or 1 and 32 bytes); the ELF follows.
+    pub fn upgrade_authority(program_data: &AccountInfo) -> Result<Option<Pubkey>> {
+        require_keys_eq!(*program_data.owner, LOADER, PmError::NotUpgradeAuthority);
+        let data = program_data.try_borrow_data()?;
+        require!(data.get(..4) == Some(&3u32.to_le_bytes()[..]), PmError::NotUpgradeAuthority);
+        match data.get(12) {
+            Some(0) => Ok(None),
+            Some(1) => key_at(&data, 13).map(Some),
+            _ => err!(PmError::NotUpgradeAuthority),
+        }
+    }
 }
 
 pub fn handler(ctx: Context<ConfigInit>, args: ConfigInitArgs) -> Result<()> {
