@@ -159,6 +159,9 @@ async fn random_sequences_keep_every_invariant() {
                 if m.env.now >= expiry {
                     break; // the hedge set expired: settlement has its own suite
                 }
+                // The vol oracle republishes (a surface older than its max age prices nothing).
+                let vol = m.env.vol.insecure_clone();
+                m.publish(surface(&[expiry], 0.5 + 0.3 * rng.f()), &vol).await.unwrap();
                 m.crank(spot).await.unwrap();
                 ok += 1;
                 continue;
