@@ -30,8 +30,8 @@ pub struct ConfigInit<'info> {
     pub admin: Signer<'info>,
     #[account(constraint = loader::program_data_address(&program)? == program_data.key() @ PmError::NotUpgradeAuthority)]
     pub program: Program<'info, PortfolioMargin>,
-    /// CHECK: the program data account `program` names (so owned by the upgradeable loader),
-    /// read by [`loader::upgrade_authority`].
+    /// The program data account `program` names: its upgrade authority must be `admin`.
+    /// CHECK: owned by the upgradeable loader and read by hand (`loader::upgrade_authority`).
     #[account(constraint = loader::upgrade_authority(&program_data)? == Some(admin.key()) @ PmError::NotUpgradeAuthority)]
     pub program_data: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
