@@ -218,8 +218,13 @@ pub fn budget_ixs(cu_limit: u32) -> Vec<Instruction> {
     vec![Cb::set_compute_unit_limit(cu_limit), Cb::request_heap_frame(HEAP_FRAME)]
 }
 
-fn has_budget(ixs: &[Instruction]) -> bool {
-    ixs.iter().any(|ix| ix.program_id == solana_sdk_ids::compute_budget::ID)
+/// `ixs` with [`budget_ixs`] first, unless they bring their own compute-budget instructions.
+fn with_budget(ixs: &[Instruction]) -> std::borrow::Cow<'_, [Instruction]> {
+    if ixs.iter().any(|ix| ix.program_id == solana_sdk_ids::compute_budget::ID) {
+        std::borrow::Cow::Borrowed(ixs)
+    } else {
+        std::borrow::Cow::Owned([budget_ixs(MAX_CU), ixs.to_vec()].concat())
+    }
 }
 
 pub struct Env {
@@ -296,13 +301,7 @@ impl Env {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> std::result::Result<(), BanksClientError> {
-        let budgeted;
-        let ixs = if has_budget(ixs) {
-            ixs
-        } else {
-            budgeted = [budget_ixs(MAX_CU), ixs.to_vec()].concat();
-            &budgeted[..]
-        };
+        let ixs = &with_budget(ixs)[..];
         self.known.extend(ixs.iter().flat_map(|ix| ix.accounts.iter().map(|a| a.pubkey)));
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
@@ -370,13 +369,7 @@ impl Env {
 
     /// Simulates `ixs` and returns the return data (or the error).
     pub async fn simulate(&mut self, ixs: &[Instruction]) -> std::result::Result<Vec<u8>, BanksClientError> {
-        let budgeted;
-        let ixs = if has_budget(ixs) {
-            ixs
-        } else {
-            budgeted = [budget_ixs(MAX_CU), ixs.to_vec()].concat();
-            &budgeted[..]
-        };
+        let ixs = &with_budget(ixs)[..];
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &[&self.ctx.payer], bh);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
