@@ -218,6 +218,13 @@ pub fn budget_ixs(cu_limit: u32) -> Vec<Instruction> {
     vec![Cb::set_compute_unit_limit(cu_limit), Cb::request_heap_frame(HEAP_FRAME)]
 }
 
+/// The payer and those of `signers` that `ixs` require (an unneeded signature would make the
+/// transaction invalid).
+fn signers_for<'a>(ixs: &[Instruction], payer: &'a Keypair, signers: &[&'a Keypair]) -> Vec<&'a Keypair> {
+    let required = |k: &Keypair| ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == k.pubkey());
+    std::iter::once(payer).chain(signers.iter().copied().filter(|k| required(k))).collect()
+}
+
 /// `ixs` with [`budget_ixs`] first, unless they bring their own compute-budget instructions.
 fn with_budget(ixs: &[Instruction]) -> std::borrow::Cow<'_, [Instruction]> {
     if ixs.iter().any(|ix| ix.program_id == solana_sdk_ids::compute_budget::ID) {
@@ -304,10 +311,7 @@ impl Env {
         let ixs = &with_budget(ixs)[..];
         self.known.extend(ixs.iter().flat_map(|ix| ix.accounts.iter().map(|a| a.pubkey)));
         let payer = self.ctx.payer.insecure_clone();
-        let mut all: Vec<&Keypair> = vec![&payer];
-        let required =
-            |k: &Keypair| ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == k.pubkey());
-        all.extend(signers.iter().copied().filter(|k| required(k)));
+        let all = signers_for(ixs, &payer, signers);
         // The current blockhash (no wait for a new slot). A byte-identical repeat would carry
         // the same signature and be answered from the status cache: it gets a fresh blockhash.
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
@@ -325,10 +329,7 @@ impl Env {
     /// `signers` they need; returns the compute units consumed, or the error with its logs.
     pub async fn units(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> std::result::Result<u64, String> {
         let payer = self.ctx.payer.insecure_clone();
-        let mut all: Vec<&Keypair> = vec![&payer];
-        let required =
-            |k: &Keypair| ixs.iter().flat_map(|ix| &ix.accounts).any(|a| a.is_signer && a.pubkey == k.pubkey());
-        all.extend(signers.iter().copied().filter(|k| required(k)));
+        let all = signers_for(ixs, &payer, signers);
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, bh);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await.map_err(|e| e.to_string())?;
