@@ -21,13 +21,27 @@ fn main() -> ExitCode {
     unsafe { std::env::remove_var("RUSTUP_TOOLCHAIN") };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     // Its own target dir: the IDL build sets RUSTFLAGS, which would otherwise invalidate the
-    // workspace's debug build every time.
+    // workspace's debug build every time. Only the IDL-printing test is run, so it is built
+    // cheaply: no optimisation, no debug info, no incremental state (a cold CI build of the
+    // whole test profile with every integration test took ~26 min of a 60 min budget).
     // SAFETY: as above.
-    unsafe { std::env::set_var("CARGO_TARGET_DIR", root.join("target/idl-build")) };
+    unsafe {
+        std::env::set_var("CARGO_TARGET_DIR", root.join("target/idl-build"));
+        std::env::set_var("CARGO_PROFILE_TEST_OPT_LEVEL", "0");
+        std::env::set_var("CARGO_PROFILE_TEST_DEBUG", "0");
+        std::env::set_var("CARGO_PROFILE_DEV_DEBUG", "0");
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     let program = root.join("programs/portfolio-margin");
     let out = program.join("idl/portfolio_margin.json");
     eprintln!("idl-gen: building the IDL of {} (compiles the program with idl-build)", program.display());
-    let idl = match anchor_lang_idl::build::IdlBuilder::new().program_path(program).build() {
+    let idl = match anchor_lang_idl::build::IdlBuilder::new()
+        .program_path(program)
+        // The printing test lives in the library: build only its test target, not the
+        // integration suites (each links the whole SVM).
+        .cargo_args(vec!["--lib".into()])
+        .build()
+    {
         Ok(idl) => idl,
         Err(e) => {
             eprintln!("idl-gen: {e:#}");

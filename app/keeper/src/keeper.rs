@@ -243,20 +243,36 @@ impl Keeper {
         for (key, u) in &book.underlyings {
             let Some(oracle) = self.settings.oracles.get(&u.params.feed_id) else { continue };
             let published = book.raw.get(oracle).and_then(|a| publish_times(&a.data)).map(|(t, _)| t);
-            // The program refreshes only from a newer update; with none, an old snapshot waits.
+            // The program refreshes only from a newer update, at most every `min_refresh_secs`;
+            // otherwise only instruments behind the current snapshot are re-cranked (someone
+            // else refreshed the underlying: its caches must catch up within the interval).
             let moved = published.is_some_and(|t| t > u.snapshot.publish_time);
-            if !moved {
+            let throttled = u.snapshot.refreshed_at > 0
+                && now < u.snapshot.refreshed_at.saturating_add(u.params.min_refresh_secs as i64);
+            let refresh_underlying = moved && !throttled;
+            let snapshot_fresh = u.snapshot.is_fresh(now, u.params.max_risk_age_secs);
+            let behind = |i: &portfolio_margin::state::Instrument| i.risk_epoch != u.snapshot.epoch;
+            if !refresh_underlying
+                && !(snapshot_fresh
+                    && book.instruments.iter().any(|(_, i)| i.underlying == *key && !i.is_expired(now) && behind(i)))
+            {
                 continue;
             }
-            let mut ixs = vec![ix(
-                portfolio_margin::accounts::UnderlyingRefresh {
-                    config: config_pda(),
-                    underlying: *key,
-                    price_update: *oracle,
-                },
-                portfolio_margin::instruction::UnderlyingRefresh {},
-            )];
-            for (ik, _) in book.instruments.iter().filter(|(_, i)| i.underlying == *key && !i.is_expired(now)) {
+            let mut ixs = vec![];
+            if refresh_underlying {
+                ixs.push(ix(
+                    portfolio_margin::accounts::UnderlyingRefresh {
+                        config: config_pda(),
+                        underlying: *key,
+                        price_update: *oracle,
+                    },
+                    portfolio_margin::instruction::UnderlyingRefresh {},
+                ));
+            }
+            let wanted = |i: &portfolio_margin::state::Instrument| {
+                i.underlying == *key && !i.is_expired(now) && (refresh_underlying || behind(i))
+            };
+            for (ik, _) in book.instruments.iter().filter(|(_, i)| wanted(i)) {
                 ixs.push(ix(
                     portfolio_margin::accounts::InstrumentRefresh {
                         config: config_pda(),
@@ -289,7 +305,7 @@ impl Keeper {
     }
 
     /// Expired instruments block their holders' margin checks until settled: fixes the
-    /// settlement price from the oracle (when its update falls in the settlement window), then
+    /// settlement price from the oracle (the update that straddles expiry), then
     /// settles every holder's position.
     async fn settle<C: Chain>(&self, chain: &mut C, book: &Book, now: i64) -> Vec<Outcome> {
         use portfolio_margin::state::phase;
@@ -299,10 +315,10 @@ impl Keeper {
             if i.phase == phase::ACTIVE {
                 let Some(oracle) = self.settings.oracles.get(&u.params.feed_id) else { continue };
                 let (published, prev) = book.raw.get(oracle).and_then(|a| publish_times(&a.data)).unwrap_or((0, 0));
-                // The program takes only the update that straddles expiry, inside the window.
-                if published < i.expiry || published > i.expiry + u.params.settle_window_secs as i64 || prev >= i.expiry
-                {
-                    continue; // not that update (yet, or it passed: an operator's call)
+                // The program takes only the update that straddles expiry (after the settlement
+                // window, however late or wide it was).
+                if published < i.expiry || prev >= i.expiry {
+                    continue; // not that update (yet, or it passed: an operator posts it)
                 }
                 let ix = ix(
                     portfolio_margin::accounts::SettlePriceSet {

@@ -77,7 +77,7 @@ pub enum PmError {
     SelfTrade,
     #[msg("lots out of range (0 < |lots| <= 2^24 - 1 per trade and per position)")]
     LotsOutOfRange,
-    #[msg("no oracle price was published inside the settlement window")]
+    #[msg("the update was published before expiry: settlement takes the first update at or after expiry")]
     SettlementWindowMissed,
     #[msg("instrument is already settled")]
     AlreadySettled,
@@ -129,6 +129,14 @@ pub enum PmError {
         "mint has a Token-2022 extension the program refuses (permanent delegate, transfer hook, frozen default state, non-transferable, confidential transfers)"
     )]
     MintExtensionRefused,
+    #[msg("the underlying's snapshot was refreshed less than min_refresh_secs ago")]
+    RefreshTooSoon,
+    #[msg("this change reprices balances or positions: propose it and apply it after the delay")]
+    ParamChangeNeedsDelay,
+    #[msg("the proposed change is not due yet")]
+    ParamChangeNotDue,
+    #[msg("the pending change is for another account or of another kind")]
+    PendingParamsMismatch,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

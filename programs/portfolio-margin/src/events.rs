@@ -54,7 +54,8 @@ pub struct Withdrawn {
     pub balance: i64,
     pub equity: i64,
     pub initial: i64,
-    /// Token units paid out: `amount`, less the share of an outstanding socialized loss.
+    /// Token units paid out: `amount` (the balance was written down by socialized losses when
+    /// they happened; before M-2 this was `amount` less a share of an outstanding loss).
     pub paid: u64,
 }
 
@@ -86,6 +87,8 @@ pub struct UnderlyingRefreshed {
     pub spot: i64,
     /// Ratio raw (Q48).
     pub atm_vol: i64,
+    /// The vol surface was stale: `atm_vol` is the last one a fresh surface gave.
+    pub vol_surface_stale: bool,
 }
 
 #[event]
@@ -105,6 +108,8 @@ pub struct InstrumentRefreshed {
     /// Fair value per lot (Price raw).
     pub mark: i64,
     pub vol: i64,
+    /// Degraded: the surface was stale, the option kept its last vol with a doubled vol scan.
+    pub vol_surface_stale: bool,
 }
 
 #[event]
@@ -132,6 +137,8 @@ pub struct SettlementPriceSet {
     /// Price raw (Q32).
     pub price: i64,
     pub publish_time: i64,
+    /// Fixed after the settlement window (a late first update, confidence limit waived).
+    pub late: bool,
 }
 
 #[event]
@@ -223,6 +230,10 @@ pub struct LossSocialized {
     pub asset: Pubkey,
     /// Quote native units written off this account.
     pub amount: u64,
-    /// The asset's outstanding socialized loss afterwards.
+    /// The asset's cumulative socialized loss afterwards (`socialized_loss`; nothing stays
+    /// outstanding since M-2: the loss is booked in the index at once).
     pub outstanding: u64,
+    /// The asset's loss index afterwards (fixed point, `LOSS_INDEX_ONE` = 2^60 = no loss):
+    /// balances that existed now are worth amount x this / their slot's index.
+    pub loss_index: u64,
 }

@@ -64,6 +64,29 @@ pub mod portfolio_margin {
         registry::collateral_update::handler(ctx, params)
     }
 
+    pub fn collateral_propose<'info>(
+        ctx: Context<'info, CollateralPropose<'info>>,
+        params: CollateralParams,
+    ) -> Result<()> {
+        registry::params_propose::collateral(ctx, params)
+    }
+
+    pub fn collateral_apply<'info>(ctx: Context<'info, CollateralApply<'info>>) -> Result<()> {
+        registry::params_apply::collateral(ctx)
+    }
+
+    pub fn underlying_propose(ctx: Context<UnderlyingPropose>, params: UnderlyingParams) -> Result<()> {
+        registry::params_propose::underlying(ctx, params)
+    }
+
+    pub fn underlying_apply(ctx: Context<UnderlyingApply>) -> Result<()> {
+        registry::params_apply::underlying(ctx)
+    }
+
+    pub fn params_cancel(ctx: Context<ParamsCancel>) -> Result<()> {
+        registry::params_propose::cancel(ctx)
+    }
+
     pub fn account_open(ctx: Context<AccountOpen>, sub_id: u16) -> Result<()> {
         account::account_open::handler(ctx, sub_id)
     }

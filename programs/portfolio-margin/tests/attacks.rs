@@ -220,7 +220,7 @@ async fn l2_strangers_cannot_propose_or_accept_authorities() {
     env.init_config().await.unwrap();
     let (admin, risk, stranger) = (env.admin.insecure_clone(), env.risk.insecure_clone(), Keypair::new());
     env.fund(&stranger.pubkey()).await;
-    for r in [role::ADMIN, role::RISK_AUTHORITY] {
+    for r in [role::ADMIN, role::RISK_AUTHORITY, role::VOL_ORACLE] {
         let ix = Env::propose_authority_ix(&stranger.pubkey(), r, stranger.pubkey());
         let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
         assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
@@ -229,7 +229,10 @@ async fn l2_strangers_cannot_propose_or_accept_authorities() {
         let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
         assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
     }
-    // The risk authority cannot propose an admin, nor the admin a risk authority.
+    // The risk authority cannot propose an admin or a vol oracle, nor the admin a risk authority.
+    let ix = Env::propose_authority_ix(&risk.pubkey(), role::VOL_ORACLE, risk.pubkey());
+    let e = env.send(&[ix], &[&risk]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
     let ix = Env::propose_authority_ix(&risk.pubkey(), role::ADMIN, risk.pubkey());
     let e = env.send(&[ix], &[&risk]).await.unwrap_err();
     assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
@@ -237,14 +240,14 @@ async fn l2_strangers_cannot_propose_or_accept_authorities() {
     let e = env.send(&[ix], &[&admin]).await.unwrap_err();
     assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
     // An unknown role.
-    let ix = Env::propose_authority_ix(&admin.pubkey(), 2, stranger.pubkey());
+    let ix = Env::propose_authority_ix(&admin.pubkey(), 3, stranger.pubkey());
     let e = env.send(&[ix], &[&admin]).await.unwrap_err();
     assert_eq!(code(&e), Some(pm_code(PmError::InvalidParameter)));
     // A proposal for someone else: the stranger cannot accept it, for that role or the other.
     let successor = Keypair::new();
     let ix = Env::propose_authority_ix(&admin.pubkey(), role::ADMIN, successor.pubkey());
     env.send(&[ix], &[&admin]).await.unwrap();
-    for r in [role::ADMIN, role::RISK_AUTHORITY] {
+    for r in [role::ADMIN, role::RISK_AUTHORITY, role::VOL_ORACLE] {
         let ix = Env::accept_authority_ix(&stranger.pubkey(), r);
         let e = env.send(&[ix], &[&stranger]).await.unwrap_err();
         assert_eq!(code(&e), Some(pm_code(PmError::NotProposedAuthority)));
@@ -341,4 +344,399 @@ async fn l3_token_2022_mints_with_dangerous_extensions_are_refused() {
     assert_eq!(code(&e), Some(pm_code(PmError::MintExtensionRefused)));
     let mint = env.mint_2022_with(6, &[ExtensionType::TransferFeeConfig, ExtensionType::MetadataPointer]).await;
     env.register(&mint, spl_token_2022::ID, usdc_params(), &risk).await.unwrap();
+}
+
+/// M-4: a liquidatee re-cranks the underlying ahead of every liquidator, so the instruments'
+/// caches are always one epoch behind and no check can run. Refused within
+/// `min_refresh_secs`: the caches cranked with a snapshot stay current that long (the
+/// liquidators' window, also to re-crank books too large for one transaction).
+#[tokio::test]
+async fn m4_the_underlying_cannot_be_re_cranked_ahead_of_liquidators() {
+    use portfolio_margin::state::{Instrument, Underlying};
+    let mut m = Market::new().await;
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let u: Underlying = m.env.anchor(&m.sol).await;
+    m.warp(1).await;
+    let newer = m.sol_price(151.0);
+    let e = m.env.send(&[m.underlying_refresh_ix(newer)], &[]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::RefreshTooSoon)));
+    let inst: Instrument = m.env.zero_copy(&f).await;
+    assert_eq!(inst.risk_epoch, u.snapshot.epoch);
+    // Once the interval (2 s here) has passed, anyone refreshes again.
+    m.warp(u.params.min_refresh_secs as i64 - 1).await;
+    let newer = m.sol_price(152.0);
+    m.env.send(&[m.underlying_refresh_ix(newer)], &[]).await.unwrap();
+    // An interval as long as the risk age would leave no window at all: refused.
+    let p = portfolio_margin::state::UnderlyingParams { min_refresh_secs: 120, ..sol_params() };
+    let risk = m.env.risk.insecure_clone();
+    let e = m.register_underlying(1, p, &risk).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::InvalidParameter)));
+}
+
+/// M-5: the vol oracle goes silent. The underlying, its futures and the options already
+/// priced stay margined (last ATM vol and last option vols, the vol scan doubled); an option
+/// never priced cannot be.
+#[tokio::test]
+async fn m5_a_stale_vol_surface_does_not_freeze_the_underlying() {
+    use portfolio_margin::state::{Instrument, Underlying};
+    let mut m = Market::new().await;
+    let [c, _, f] = m.list_hedge_set(150.0).await;
+    m.crank(150.0).await.unwrap();
+    let a = m.trader(100_000 * USDC).await;
+    let b = m.trader(100_000 * USDC).await;
+    let mark = |i: &Instrument| risk_kernel::instrument::InstrumentRisk::from_words(&i.risk).unwrap().mark;
+    let call_mark = mark(&m.env.zero_copy(&c).await).to_f64();
+    m.trade(c, &a, &b, 2, call_mark, 1).await.unwrap();
+    m.trade(f, &a, &b, -2, 150.6, 2).await.unwrap();
+    let before: Underlying = m.env.anchor(&m.sol).await;
+    let priced: Instrument = m.env.zero_copy(&c).await;
+    let never = m.list(call(m.expiry, 170.0)).await.unwrap();
+    m.instruments.retain(|i| *i != never);
+
+    m.warp(before.params.max_vol_age_secs as i64 + 1).await;
+    m.crank(145.0).await.unwrap(); // was VolSurfaceStale
+    let after: Underlying = m.env.anchor(&m.sol).await;
+    assert_eq!(after.snapshot.atm_vol, before.snapshot.atm_vol);
+    let repriced: Instrument = m.env.zero_copy(&c).await;
+    assert_eq!((repriced.vol, repriced.risk_epoch), (priced.vol, after.snapshot.epoch));
+    m.report(b.margin).await; // both positions margined on the degraded caches
+    let e = m.env.send(&[m.instrument_refresh_ix(never)], &[]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::VolSurfaceStale)));
+}
+
+/// M-5: an expiry the vol oracle did not publish a slice for is priced between its
+/// neighbours (linear in expiry), or flat beyond the last one, instead of never.
+#[tokio::test]
+async fn m5_an_expiry_without_its_own_vol_slice_is_interpolated() {
+    use portfolio_margin::state::Instrument;
+    let mut m = Market::new().await;
+    let (e1, e2) = (m.expiry, m.expiry + 60 * DAY);
+    let mut s = surface(&[e1, e2], 0.6);
+    s.slices[1].vols = surface(&[e2], 0.8).slices[0].vols;
+    let vol = m.env.vol.insecure_clone();
+    m.publish(s, &vol).await.unwrap();
+    let mid = m.list(call(e1 + 30 * DAY, 150.0)).await.unwrap();
+    let beyond = m.list(call(e2 + 30 * DAY, 150.0)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let v = |i: &Instrument| i.vol as f64 / (1u64 << 48) as f64;
+    let (vm, vb) = (v(&m.env.zero_copy(&mid).await), v(&m.env.zero_copy(&beyond).await));
+    assert!((vm - 0.7).abs() < 1e-9, "{vm}");
+    assert!((vb - 0.8).abs() < 1e-9, "{vb}");
+}
+
+/// M-5: the feed is silent across expiry and its first print comes after the settlement
+/// window. That print (the one update that straddles expiry) still settles, so positions are
+/// never frozen; any other update is still refused.
+#[tokio::test]
+async fn m5_a_late_first_print_still_settles() {
+    use portfolio_margin::state::{Instrument, phase};
+    let mut m = Market::new().await;
+    let expiry = m.expiry;
+    let f = m.list(future(expiry)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    m.warp(expiry - m.env.now + 3_600).await;
+    let first = m.env.pyth_after(SOL_FEED, 17_000_000_000, expiry + 3_000, expiry - 600);
+    let next = m.env.pyth_after(SOL_FEED, 16_000_000_000, expiry + 3_300, expiry + 3_000);
+    let e = m.env.send(&[m.settle_price_ix(f, next)], &[]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::SettlementNotFirstUpdate)));
+    m.env.send(&[m.settle_price_ix(f, first)], &[]).await.unwrap();
+    let inst: Instrument = m.env.zero_copy(&f).await;
+    assert_eq!((inst.phase, inst.settle_price), (phase::SETTLED, price(170.0)));
+}
+
+fn pending_pda(target: &anchor_lang::prelude::Pubkey) -> anchor_lang::prelude::Pubkey {
+    anchor_lang::prelude::Pubkey::find_program_address(
+        &[portfolio_margin::state::seeds::PENDING_PARAMS, target.as_ref()],
+        &pm_id(),
+    )
+    .0
+}
+
+fn collateral_propose_ix(
+    asset: anchor_lang::prelude::Pubkey,
+    signer: anchor_lang::prelude::Pubkey,
+    params: portfolio_margin::state::CollateralParams,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    Env::ix(
+        portfolio_margin::accounts::CollateralPropose {
+            config: config_pda(),
+            asset,
+            pending: pending_pda(&asset),
+            risk_authority: signer,
+            system_program: anchor_lang::system_program::ID,
+        },
+        portfolio_margin::instruction::CollateralPropose { params },
+    )
+}
+
+fn collateral_apply_ix(
+    asset: anchor_lang::prelude::Pubkey,
+    payer: anchor_lang::prelude::Pubkey,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    Env::ix(
+        portfolio_margin::accounts::CollateralApply {
+            config: config_pda(),
+            asset,
+            pending: pending_pda(&asset),
+            payer,
+        },
+        portfolio_margin::instruction::CollateralApply {},
+    )
+}
+
+/// L-2: a stolen risk-authority key reprices live balances at once (a haircut cut to zero, a
+/// new feed, a remapped group). Such changes now wait `PARAM_DELAY_SECS` between a proposal
+/// anyone can read and its application; the levers that reprice nothing act at once.
+#[tokio::test]
+async fn l2_repricing_changes_wait_the_delay() {
+    use portfolio_margin::state::{CollateralAsset, PARAM_DELAY_SECS, Underlying, UnderlyingParams};
+    let mut m = Market::new().await;
+    let risk = m.env.risk.insecure_clone();
+    let stranger = Keypair::new();
+    m.env.fund(&stranger.pubkey()).await;
+    let update = |p| {
+        Env::ix(
+            portfolio_margin::accounts::CollateralUpdate {
+                config: config_pda(),
+                asset: m.usdc,
+                risk_authority: risk.pubkey(),
+            },
+            portfolio_margin::instruction::CollateralUpdate { params: p },
+        )
+    };
+    let cheaper = portfolio_margin::state::CollateralParams { maint_haircut: 0, init_haircut: 0, ..usdc_params() };
+    let e = m.env.send(&[update(cheaper)], &[&risk]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::ParamChangeNeedsDelay)));
+    let lever = portfolio_margin::state::CollateralParams { deposit_cap: 1, ..usdc_params() };
+    m.env.send(&[update(lever)], &[&risk]).await.unwrap();
+
+    let e = m.env.send(&[collateral_propose_ix(m.usdc, stranger.pubkey(), cheaper)], &[&stranger]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    m.env.send(&[collateral_propose_ix(m.usdc, risk.pubkey(), cheaper)], &[&risk]).await.unwrap();
+    let e = m.env.send(&[collateral_apply_ix(m.usdc, risk.pubkey())], &[]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::ParamChangeNotDue)));
+    m.warp(PARAM_DELAY_SECS).await;
+    // The rent goes back to the proposer only.
+    let e = m.env.send(&[collateral_apply_ix(m.usdc, stranger.pubkey())], &[]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::PendingParamsMismatch)));
+    m.env.send(&[collateral_apply_ix(m.usdc, risk.pubkey())], &[]).await.unwrap();
+    let asset: CollateralAsset = m.env.anchor(&m.usdc).await;
+    assert_eq!(asset.params, cheaper);
+    assert!(m.env.account(&pending_pda(&m.usdc)).await.is_none());
+    // A quote asset is never delisted (its debts need a price).
+    let delist = portfolio_margin::state::CollateralParams {
+        status: portfolio_margin::state::status::DELISTED,
+        ..usdc_params()
+    };
+    let e = m.env.send(&[collateral_propose_ix(m.usdc, risk.pubkey(), delist)], &[&risk]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::InvalidParameter)));
+
+    // Underlyings: a narrower band acts at once, a wider one waits; scan changes wait and,
+    // once applied, stale every cache.
+    let u_update = |p: UnderlyingParams| {
+        Env::ix(
+            portfolio_margin::accounts::UnderlyingUpdate {
+                config: config_pda(),
+                underlying: m.sol,
+                risk_authority: risk.pubkey(),
+            },
+            portfolio_margin::instruction::UnderlyingUpdate { params: p },
+        )
+    };
+    let narrow = UnderlyingParams { price_band: sol_params().price_band / 2, ..sol_params() };
+    m.env.send(&[u_update(narrow)], &[&risk]).await.unwrap();
+    let e = m.env.send(&[u_update(sol_params())], &[&risk]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::ParamChangeNeedsDelay)));
+    let propose = Env::ix(
+        portfolio_margin::accounts::UnderlyingPropose {
+            config: config_pda(),
+            underlying: m.sol,
+            pending: pending_pda(&m.sol),
+            risk_authority: risk.pubkey(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        portfolio_margin::instruction::UnderlyingPropose { params: sol_params() },
+    );
+    m.env.send(&[propose], &[&risk]).await.unwrap();
+    m.warp(PARAM_DELAY_SECS).await;
+    let apply = Env::ix(
+        portfolio_margin::accounts::UnderlyingApply {
+            config: config_pda(),
+            underlying: m.sol,
+            pending: pending_pda(&m.sol),
+            payer: risk.pubkey(),
+        },
+        portfolio_margin::instruction::UnderlyingApply {},
+    );
+    m.env.send(&[apply], &[]).await.unwrap();
+    let u: Underlying = m.env.anchor(&m.sol).await;
+    assert_eq!((u.params, u.snapshot.refreshed_at), (sol_params(), 0));
+}
+
+/// M-5 / L-2: an asset's feed stops for good, and its stale balance blocks the owner's exit
+/// (and would block a liquidation). The risk authority delists it (through the delay): it
+/// then counts zero without an oracle and blocks nothing; its owner still withdraws it.
+#[tokio::test]
+async fn m5_a_delisted_asset_counts_zero_and_blocks_nothing() {
+    use portfolio_margin::state::{PARAM_DELAY_SECS, status};
+    let mut m = Market::new().await;
+    let risk = m.env.risk.insecure_clone();
+    let mint = m.env.mint(spl_token::ID, 6).await;
+    let feed = [9u8; 32];
+    let params = portfolio_margin::state::CollateralParams { feed_id: feed, ..usdc_params() };
+    m.env.register(&mint, spl_token::ID, params, &risk).await.unwrap();
+    let asset = asset_pda(&mint);
+    let t = m.trader(1_000 * USDC).await;
+    let tk = t.key.insecure_clone();
+    let token_wallet = m.env.deposit_new_tokens(spl_token::ID, mint, t.margin, &tk, 50 * USDC).await;
+    let stale = m.env.pyth(feed, 100_000_000, 10_000, -8, m.env.now - 3_600, true);
+    let usdc_oracle = m.usdc_price();
+    let withdraw = |m: &Market, usdc_oracle| {
+        m.env.withdraw_ix(
+            t.margin,
+            m.usdc_mint,
+            t.wallet,
+            tk.pubkey(),
+            spl_token::ID,
+            10 * USDC,
+            &[(m.usdc, usdc_oracle), (asset, stale)],
+        )
+    };
+    let e = m.env.send(&[withdraw(&m, usdc_oracle)], &[&tk]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::OracleStale)));
+
+    let delist = portfolio_margin::state::CollateralParams { status: status::DELISTED, ..params };
+    m.env.send(&[collateral_propose_ix(asset, risk.pubkey(), delist)], &[&risk]).await.unwrap();
+    m.warp(PARAM_DELAY_SECS).await;
+    m.env.send(&[collateral_apply_ix(asset, risk.pubkey())], &[]).await.unwrap();
+    let usdc_oracle = m.usdc_price();
+    m.env.send(&[withdraw(&m, usdc_oracle)], &[&tk]).await.unwrap();
+    // The delisted balance is worth nothing in the report, and leaves with its owner.
+    let extra = || {
+        vec![
+            anchor_lang::solana_program::instruction::AccountMeta::new_readonly(asset, false),
+            anchor_lang::solana_program::instruction::AccountMeta::new_readonly(stale, false),
+        ]
+    };
+    let with_it = m.report_with(t.margin, extra()).await.equity;
+    let out = m.env.withdraw_ix(
+        t.margin,
+        mint,
+        token_wallet,
+        tk.pubkey(),
+        spl_token::ID,
+        50 * USDC,
+        &[(m.usdc, usdc_oracle), (asset, stale)],
+    );
+    m.env.send(&[out], &[&tk]).await.unwrap();
+    assert_eq!(m.report_with(t.margin, extra()).await.equity, with_it);
+    assert_eq!(m.env.token_balance(&token_wallet).await, 50 * USDC);
+}
+
+/// The vol-oracle authority rotates in two steps like the others; the admin may propose it
+/// too (a leaked publishing key is replaced without an upgrade). The old key stops at once.
+#[tokio::test]
+async fn l2_the_vol_oracle_authority_rotates_in_two_steps() {
+    use portfolio_margin::state::role;
+    let mut m = Market::new().await;
+    let (admin, old) = (m.env.admin.insecure_clone(), m.env.vol.insecure_clone());
+    let new = Keypair::new();
+    m.env.fund(&new.pubkey()).await;
+    let stranger = Keypair::new();
+    m.env.fund(&stranger.pubkey()).await;
+    let e = m
+        .env
+        .send(&[Env::propose_authority_ix(&stranger.pubkey(), role::VOL_ORACLE, stranger.pubkey())], &[&stranger])
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    m.env.send(&[Env::propose_authority_ix(&admin.pubkey(), role::VOL_ORACLE, new.pubkey())], &[&admin]).await.unwrap();
+    m.env.send(&[Env::accept_authority_ix(&new.pubkey(), role::VOL_ORACLE)], &[&new]).await.unwrap();
+    let s = surface(&[m.expiry], 0.5);
+    let e = m.publish(s, &old).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::Unauthorized)));
+    m.publish(s, &new).await.unwrap();
+}
+
+/// M-2: a loss socialized while `socialized_loss` stayed outstanding was charged to money
+/// deposited after it (every positive balance counted at V / (V + D) until D was worked off).
+/// Now the loss is booked at once in the asset's loss index: a newcomer deposits after the
+/// loss and withdraws every unit; an earlier holder bears its pro-rata share (and a top-up it
+/// adds after the loss is not written down); the vault covers every claim.
+#[tokio::test]
+async fn m2_a_socialized_loss_is_not_charged_to_later_deposits() {
+    use portfolio_margin::state::{CollateralAsset, LOSS_INDEX_ONE};
+    let mut m = Market::new().await;
+    let f = m.list(future(m.expiry)).await.unwrap();
+    m.crank(100.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let victim = m.trader(200 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    let holder = m.trader(10_000 * USDC).await;
+    m.trade(f, &maker, &victim, 10, 100.0, 1).await.unwrap();
+    // A crash no margin covers: liquidated whole, the debt left is socialized.
+    m.crank(60.0).await.unwrap();
+    let plan = m.plan(victim.margin).await;
+    m.liquidate(victim.margin, &liquidator, plan.request).await.unwrap();
+    let debt = -m.env.margin(&victim.margin).await.balance(&m.usdc);
+    let fund = m.env.margin(&insurance_pda()).await.balance(&m.usdc);
+    assert!(debt > fund, "debt {debt}, fund {fund}");
+    let ix = m.bankruptcy_ix(victim.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    let asset: CollateralAsset = m.env.anchor(&m.usdc).await;
+    let loss = (debt - fund) as u64;
+    assert_eq!(asset.socialized_loss, loss);
+    let index = asset.loss_index();
+    assert!(index < LOSS_INDEX_ONE, "booked at once");
+    let mut all = vec![maker.margin, victim.margin, liquidator.margin, holder.margin, insurance_pda()];
+    let dust = m.assert_conserved(&all).await;
+    assert!((0..3).contains(&dust), "holders bore the loss and no more: dust {dust}");
+
+    // The newcomer deposits after the loss and withdraws in full: every unit comes back.
+    let newcomer = m.trader(5_000 * USDC).await;
+    all.push(newcomer.margin);
+    let acc = m.env.margin(&newcomer.margin).await;
+    assert_eq!(acc.balance_at(&m.usdc, index).unwrap(), 5_000 * USDC as i64, "not written down");
+    let oracle = m.usdc_price();
+    let nk = newcomer.key.insecure_clone();
+    let ix =
+        m.env.withdraw_ix(newcomer.margin, m.usdc_mint, newcomer.wallet, nk.pubkey(), spl_token::ID, 5_000 * USDC, &[
+            (m.usdc, oracle),
+        ]);
+    m.env.send(&[ix], &[&nk]).await.unwrap();
+    assert_eq!(m.env.token_balance(&newcomer.wallet).await, 5_000 * USDC, "every unit back");
+    assert_eq!(m.env.margin(&newcomer.margin).await.n_balances, 0);
+    assert_eq!(m.assert_conserved(&all).await, dust);
+
+    // The earlier holder bears its pro-rata share of the loss: 10,000 x index, rounded down.
+    let one = LOSS_INDEX_ONE as u128;
+    let share = ((10_000 * USDC) as u128 * index as u128 / one) as i64;
+    assert_eq!(m.env.margin(&holder.margin).await.balance_at(&m.usdc, index).unwrap(), share);
+    let borne = 10_000 * USDC as i64 - share;
+    let claims = asset.total_deposits as i64 + asset.net_cash + loss as i64; // no other debts
+    let pro_rata = loss as f64 * (10_000 * USDC) as f64 / claims as f64;
+    assert!((borne as f64 - pro_rata).abs() <= 1.0, "borne {borne}, pro rata {pro_rata}");
+    // A top-up after the loss is new money: it adds in full to the written-down balance.
+    let hk = holder.key.insecure_clone();
+    m.env.deposit_new_tokens(spl_token::ID, m.usdc_mint, holder.margin, &hk, 1_000 * USDC).await;
+    let acc = m.env.margin(&holder.margin).await;
+    assert_eq!(acc.balance(&m.usdc), share + 1_000 * USDC as i64, "settled at the index, then credited");
+    assert_eq!(acc.balance_at(&m.usdc, index).unwrap(), share + 1_000 * USDC as i64);
+    // ...and all of it withdraws.
+    let wallet = m.env.token_balance(&holder.wallet).await;
+    let amount = (share + 1_000 * USDC as i64) as u64;
+    let ix = m.env.withdraw_ix(holder.margin, m.usdc_mint, holder.wallet, hk.pubkey(), spl_token::ID, amount, &[(
+        m.usdc, oracle,
+    )]);
+    m.env.send(&[ix], &[&hk]).await.unwrap();
+    assert_eq!(m.env.token_balance(&holder.wallet).await - wallet, amount);
+
+    // Nothing lost overall: the vault still holds every remaining claim, the maker's gain (the
+    // other side of the victim's loss) included once it is settled.
+    assert_eq!(m.assert_conserved(&all).await, dust);
+    m.crank(60.0).await.unwrap();
+    let ix = m.settle_position_ix(f, maker.margin);
+    m.env.send(&[ix], &[]).await.unwrap();
+    assert!(m.assert_conserved(&all).await >= 0);
 }

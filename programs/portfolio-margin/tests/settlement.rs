@@ -33,7 +33,7 @@ async fn expiry_pays_intrinsic_value_and_frees_the_slots() {
     // Expired but no settlement price yet: positions wait.
     let e = m.env.send(&[m.settle_position_ix(c, b.margin)], &[]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::NotSettled)));
-    // Prices outside the window after expiry are refused, as is another feed.
+    // Prices before expiry are refused, as is another feed.
     let early = m.env.pyth(SOL_FEED, 17_000_000_000, 1_000_000, -8, expiry - 1, true);
     let late = m.env.pyth(SOL_FEED, 17_000_000_000, 1_000_000, -8, expiry + 301, true);
     let other = m.env.pyth(USDC_FEED, 17_000_000_000, 1_000_000, -8, expiry + 5, true);
@@ -41,7 +41,8 @@ async fn expiry_pays_intrinsic_value_and_frees_the_slots() {
     let chosen = m.env.pyth_after(SOL_FEED, 17_000_000_000, expiry + 5, expiry + 4);
     for (o, want) in [
         (early, PmError::SettlementWindowMissed),
-        (late, PmError::SettlementWindowMissed),
+        // After the window, but not the first update after expiry (M-5 accepts only that one).
+        (late, PmError::SettlementNotFirstUpdate),
         (other, PmError::OracleWrongFeed),
         (chosen, PmError::SettlementNotFirstUpdate),
     ] {

@@ -27,7 +27,7 @@ pub use market::{
     vol_surface_publish::*,
 };
 #[allow(ambiguous_glob_reexports)]
-pub use registry::{collateral_register::*, collateral_update::*};
+pub use registry::{collateral_register::*, collateral_update::*, params_apply::*, params_propose::*};
 #[allow(ambiguous_glob_reexports)]
 pub use report::margin_report::*;
 #[allow(ambiguous_glob_reexports)]

@@ -4,7 +4,7 @@
 use super::rules::Checked;
 use super::view::MarketView;
 use crate::error::{PmError, kernel_err};
-use crate::state::{Config, MAX_BALANCES, MAX_POSITIONS, MarginAccount, NO_GROUP, Underlying, kernel_kind};
+use crate::state::{Config, MAX_BALANCES, MAX_POSITIONS, MarginAccount, NO_GROUP, Underlying, kernel_kind, status};
 use crate::units;
 use anchor_lang::prelude::*;
 use risk_kernel::collateral::Collateral;
@@ -78,16 +78,24 @@ impl Snapshot {
         }
         for (i, b) in acc.balances[..acc.n_balances as usize].iter().enumerate() {
             let asset = view.asset(&b.asset)?;
+            // A delisted asset (its feed stopped for good) counts zero and reads no oracle, so
+            // it blocks nothing (M-5); a debt in it would still need a price.
+            if asset.params.status == status::DELISTED && b.amount > 0 {
+                continue;
+            }
             let group = if asset.params.group == NO_GROUP {
                 None
             } else {
                 let (key, u) = view.underlying_by_id(asset.params.group)?;
                 Some(self.group(key, u, config, now)?)
             };
+            // After a socialized loss, a positive balance is worth its effective amount at the
+            // asset's loss index (never above the slot's: the index only falls).
+            let index = asset.loss_index();
+            require!(acc.slot_index(i) >= index, PmError::AccountCorrupt);
             match view.price(asset) {
                 Ok(band) => {
-                    // After a socialized loss, a positive balance is worth its backed share.
-                    let mut c = asset.to_kernel(asset.backed(b.amount)?, band.price, band.conf);
+                    let mut c = asset.to_kernel(acc.effective(i, index)?, band.price, band.conf);
                     c.group = group;
                     self.collateral.push(c);
                 }

@@ -36,12 +36,17 @@ pub struct Config {
     pub pending_admin: Pubkey,
     /// Proposed next risk authority, until it accepts; default = none.
     pub pending_risk_authority: Pubkey,
+    /// Proposed next vol-oracle authority, until it accepts; default = none.
+    pub pending_vol_oracle_authority: Pubkey,
 }
 
 /// The roles rotated in two steps (`config_propose_authority`, `config_accept_authority`).
 pub mod role {
     pub const ADMIN: u8 = 0;
     pub const RISK_AUTHORITY: u8 = 1;
+    /// Proposed by its holder or by the admin (a lost or leaked publishing key is replaced
+    /// without a program upgrade).
+    pub const VOL_ORACLE: u8 = 2;
 }
 
 /// Liquidation terms (Ratio raw, Q16.48, unless named otherwise).
@@ -71,6 +76,7 @@ impl Config {
         match role {
             role::ADMIN => Ok((&mut self.admin, &mut self.pending_admin)),
             role::RISK_AUTHORITY => Ok((&mut self.risk_authority, &mut self.pending_risk_authority)),
+            role::VOL_ORACLE => Ok((&mut self.vol_oracle_authority, &mut self.pending_vol_oracle_authority)),
             _ => err!(crate::error::PmError::InvalidParameter),
         }
     }

@@ -2,6 +2,7 @@ pub mod collateral;
 pub mod config;
 pub mod instrument;
 pub mod margin_account;
+pub mod pending;
 pub mod seeds;
 pub mod underlying;
 
@@ -9,4 +10,5 @@ pub use collateral::*;
 pub use config::*;
 pub use instrument::*;
 pub use margin_account::*;
+pub use pending::*;
 pub use underlying::*;

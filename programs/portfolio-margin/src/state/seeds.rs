@@ -7,3 +7,5 @@ pub const VAULT_AUTHORITY: &[u8] = b"vault-authority";
 pub const MARGIN_ACCOUNT: &[u8] = b"margin";
 pub const UNDERLYING: &[u8] = b"underlying";
 pub const INSTRUMENT: &[u8] = b"instrument";
+/// A risk-parameter change waiting its delay ([`crate::state::PendingParams`]).
+pub const PENDING_PARAMS: &[u8] = b"pending-params";

@@ -68,6 +68,12 @@ pub struct UnderlyingParams {
     /// Trades must be priced within this fraction of spot from the crank's fair value
     /// (Ratio raw, in (0, 1]): off-market prices cannot move value between accounts.
     pub price_band: i64,
+    /// Smallest interval between two refreshes of the snapshot (seconds, below
+    /// `max_risk_age_secs`): each refresh makes every cached risk array stale, so without it an
+    /// account could keep its own book un-margined (and un-liquidatable) by re-cranking the
+    /// underlying ahead of every liquidator. The interval is the liquidators' window to
+    /// re-crank a book too large for one transaction.
+    pub min_refresh_secs: u32,
 }
 
 impl UnderlyingParams {
@@ -86,9 +92,33 @@ impl UnderlyingParams {
             && self.max_risk_age_secs > 0
             && self.settle_window_secs > 0
             && 0 < self.price_band
-            && self.price_band <= one;
+            && self.price_band <= one
+            && self.min_refresh_secs < self.max_risk_age_secs;
         require!(ok, PmError::InvalidParameter);
         Ok(())
+    }
+}
+
+impl UnderlyingParams {
+    /// Whether `new` moves only levers that reprice no position and so act at once (L-2):
+    /// tighter oracle limits, a narrower price band, a shorter vol or risk age, the refresh
+    /// interval and the settlement window. Scan parameters, vols and the feed wait
+    /// `PARAM_DELAY_SECS` (`underlying_propose`).
+    pub fn only_levers_changed(&self, new: &UnderlyingParams) -> bool {
+        let mut rest = *new;
+        rest.max_oracle_age_secs = self.max_oracle_age_secs;
+        rest.max_conf_ratio = self.max_conf_ratio;
+        rest.price_band = self.price_band;
+        rest.max_vol_age_secs = self.max_vol_age_secs;
+        rest.max_risk_age_secs = self.max_risk_age_secs;
+        rest.min_refresh_secs = self.min_refresh_secs;
+        rest.settle_window_secs = self.settle_window_secs;
+        rest == *self
+            && new.max_oracle_age_secs <= self.max_oracle_age_secs
+            && new.max_conf_ratio <= self.max_conf_ratio
+            && new.price_band <= self.price_band
+            && new.max_vol_age_secs <= self.max_vol_age_secs
+            && new.max_risk_age_secs <= self.max_risk_age_secs
     }
 }
 
@@ -163,6 +193,32 @@ impl VolSurface {
 
     pub fn slice(&self, expiry: i64) -> Option<&VolSlice> {
         self.slices[..self.n_slices as usize].iter().find(|s| s.expiry == expiry)
+    }
+
+    /// Implied vol of an option expiring at `expiry` (after `now`) at `moneyness`: its own
+    /// slice if published; otherwise linear in expiry between the unexpired slices around it,
+    /// flat beyond the nearest one (so an expiry the vol oracle did not publish can still be
+    /// priced: M-5). Rounds up, as [`VolSlice::vol_at`] does. `VolSurfaceMissing` only
+    /// without any unexpired slice.
+    pub fn vol_for(&self, expiry: i64, moneyness: Ratio, now: i64) -> Result<Ratio> {
+        if let Some(s) = self.slice(expiry) {
+            return s.vol_at(moneyness);
+        }
+        let live = || self.slices[..self.n_slices as usize].iter().filter(|s| s.expiry > now);
+        let below = live().filter(|s| s.expiry < expiry).last();
+        let above = live().find(|s| s.expiry > expiry);
+        match (below, above) {
+            (Some(a), Some(b)) => {
+                let (va, vb) = (a.vol_at(moneyness)?.raw(), b.vol_at(moneyness)?.raw());
+                // va + (vb - va) (expiry - ea) / (eb - ea); expiries strictly increase.
+                let span = u64::try_from(b.expiry - a.expiry).map_err(|_| PmError::Overflow)?;
+                let t = risk_kernel::wide::mul_div(vb - va, expiry - a.expiry, span, Round::Up)
+                    .map_err(|_| PmError::Overflow)?;
+                Ok(Ratio::from_raw(va.checked_add(t).ok_or(PmError::Overflow)?))
+            }
+            (Some(s), None) | (None, Some(s)) => s.vol_at(moneyness),
+            (None, None) => err!(PmError::VolSurfaceMissing),
+        }
     }
 
     /// At-the-money vol of the nearest unexpired slice (0 if none: the scan range is then

@@ -5,13 +5,13 @@ use anchor_lang::prelude::*;
 /// A role changed hands (second step of the rotation).
 #[event]
 pub struct AuthorityChanged {
-    /// [`crate::state::role`]: 0 admin, 1 risk authority.
+    /// [`crate::state::role`]: 0 admin, 1 risk authority, 2 vol-oracle authority.
     pub role: u8,
     pub old: Pubkey,
     pub new: Pubkey,
 }
 
-/// Second step of rotating the admin or the risk authority: the key proposed by
+/// Second step of rotating the admin, the risk authority or the vol-oracle authority: the key proposed by
 /// `config_propose_authority` signs and takes the role; the proposal is cleared.
 #[derive(Accounts)]
 pub struct ConfigAcceptAuthority<'info> {

@@ -33,7 +33,10 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(!ctx.accounts.config.is_paused(pause::DEPOSIT), PmError::Paused);
     require!(amount > 0, PmError::ZeroAmount);
     let asset = &ctx.accounts.asset;
-    require!(asset.params.status != status::DISABLED, PmError::AssetDisabled);
+    require!(
+        asset.params.status != status::DISABLED && asset.params.status != status::DELISTED,
+        PmError::AssetDisabled
+    );
     require!(asset.params.status != status::REDUCE_ONLY, PmError::AssetReduceOnly);
     let new_total = asset.total_deposits.checked_add(amount).ok_or(PmError::Overflow)?;
     require!(new_total <= asset.params.deposit_cap, PmError::DepositCapExceeded);
@@ -59,13 +62,14 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let asset_key = ctx.accounts.asset.key();
     require!(received > 0, PmError::ZeroAmount);
     let is_quote = ctx.accounts.asset.is_quote != 0;
+    let index = ctx.accounts.asset.loss_index();
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     let by_owner = acc.owner == ctx.accounts.depositor.key();
     let slot = acc.deposit_slot(&asset_key, is_quote, by_owner)?;
     let credit = i64::try_from(received).map_err(|_| PmError::Overflow)?;
-    let balance = acc.balances[slot].amount.checked_add(credit).ok_or(PmError::Overflow)?;
-    acc.balances[slot].amount = balance;
-    acc.close_empty_balance(slot); // a deposit may exactly repay a liability
+    // Settled at the current loss index first: the deposit is new money, never written down
+    // by a loss booked before it (M-2). A deposit may exactly repay a liability (slot freed).
+    let balance = acc.credit_slot(slot, index, credit)?;
     acc.invariant()?;
     let asset = &mut ctx.accounts.asset;
     asset.total_deposits = asset.total_deposits.checked_add(received).ok_or(PmError::Overflow)?;

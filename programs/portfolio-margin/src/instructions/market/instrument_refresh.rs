@@ -30,15 +30,23 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
     require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
     require!(!inst.is_expired(now), PmError::InstrumentExpired);
 
-    let vol = if inst.is_option() {
-        require!(u.surface.is_fresh(now, u.params.max_vol_age_secs), PmError::VolSurfaceStale);
-        let slice = u.surface.slice(inst.expiry).ok_or(PmError::VolSurfaceMissing)?;
+    // Options read the surface (their slice, or interpolated between slices). With a stale
+    // surface (M-5 degraded mode) an option already priced once keeps its last vol and its
+    // vol scan doubles, so the scenarios cover a wider move of the vol nobody is publishing;
+    // an option never priced cannot be.
+    let surface_fresh = u.surface.is_fresh(now, u.params.max_vol_age_secs);
+    let vol = if !inst.is_option() {
+        Ratio::ZERO
+    } else if surface_fresh {
         let moneyness: Ratio =
             Price::from_raw(inst.strike).div(snap.spot(), risk_kernel::Round::Down).map_err(kernel_err)?;
-        slice.vol_at(moneyness)?
+        u.surface.vol_for(inst.expiry, moneyness, now)?
     } else {
-        Ratio::ZERO
+        require!(inst.vol > 0, PmError::VolSurfaceStale);
+        Ratio::from_raw(inst.vol)
     };
+    let degraded = inst.is_option() && !surface_fresh;
+    let vol_scan = |level: i64| if degraded { level.saturating_mul(2).min(Ratio::ONE.raw()) } else { level };
     let expiry = if inst.has_expiry() { units::years_until(inst.expiry, now)? } else { Ratio::ZERO };
     let kernel_inst = risk_kernel::instrument::Instrument {
         kind: kernel_kind(inst.kind)?,
@@ -58,8 +66,8 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
             Shocks::moves_only(&grid, snap.spot(), range, v)
         }
     };
-    let mm = Box::new(shocks(mm_range, u.params.maintenance.vol_scan).map_err(kernel_err)?);
-    let im = Box::new(shocks(im_range, u.params.initial.vol_scan).map_err(kernel_err)?);
+    let mm = Box::new(shocks(mm_range, vol_scan(u.params.maintenance.vol_scan)).map_err(kernel_err)?);
+    let im = Box::new(shocks(im_range, vol_scan(u.params.initial.vol_scan)).map_err(kernel_err)?);
     let risk = instrument_risk(&kernel_inst, &kernel_market(u, config), &mm, &im).map_err(kernel_err)?;
     inst.risk = risk.to_words();
     inst.risk_epoch = snap.epoch;
@@ -70,6 +78,7 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
         epoch: snap.epoch,
         mark: risk.mark.raw(),
         vol: vol.raw(),
+        vol_surface_stale: degraded,
     });
     Ok(())
 }

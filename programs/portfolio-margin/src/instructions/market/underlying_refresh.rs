@@ -3,6 +3,7 @@ use crate::events::UnderlyingRefreshed;
 use crate::oracle::{OracleLimits, pyth};
 use crate::state::{Config, RiskSnapshot, Underlying, seeds};
 use anchor_lang::prelude::*;
+use risk_kernel::Ratio;
 use risk_kernel::scenario::scan_range;
 
 /// Permissionless crank, step 1: fixes the underlying's risk snapshot (spot and confidence from
@@ -28,12 +29,15 @@ pub fn handler(ctx: Context<UnderlyingRefresh>) -> Result<()> {
     // Only a newer price: the caller cannot roll the snapshot back to a chosen older one,
     // nor stale every cached risk array by re-cranking the same update.
     require!(band.publish_time > u.snapshot.publish_time, PmError::OracleNotNewer);
-    // A published surface must be fresh; with none, only linear instruments can be priced
-    // and the scan ranges are their minimums.
-    if u.surface.n_slices > 0 {
-        require!(u.surface.is_fresh(now, p.max_vol_age_secs), PmError::VolSurfaceStale);
-    }
-    let atm_vol = u.surface.atm_vol(now)?;
+    // Throttled: cached arrays stay current for at least `min_refresh_secs` (M-4).
+    let next = u.snapshot.refreshed_at.saturating_add(p.min_refresh_secs as i64);
+    require!(u.snapshot.refreshed_at == 0 || now >= next, PmError::RefreshTooSoon);
+    // The dynamic scan ranges follow the surface's ATM vol. A stale surface no longer freezes
+    // the underlying (M-5): the snapshot keeps the last ATM vol a fresh surface gave, so
+    // futures and perpetuals stay margined and liquidatable while the vol oracle is down.
+    // With no surface at all, the ranges are their minimums.
+    let degraded = u.surface.n_slices > 0 && !u.surface.is_fresh(now, p.max_vol_age_secs);
+    let atm_vol = if degraded { Ratio::from_raw(u.snapshot.atm_vol) } else { u.surface.atm_vol(now)? };
     let mm = scan_range(&p.maintenance.to_kernel(), band.price, band.conf, atm_vol).map_err(kernel_err)?;
     let im = scan_range(&p.initial.to_kernel(), band.price, band.conf, atm_vol).map_err(kernel_err)?;
     let epoch = u.snapshot.epoch.checked_add(1).ok_or(PmError::Overflow)?;
@@ -47,6 +51,12 @@ pub fn handler(ctx: Context<UnderlyingRefresh>) -> Result<()> {
         refreshed_at: now,
         epoch,
     };
-    emit!(UnderlyingRefreshed { underlying: u.key(), epoch, spot: band.price.raw(), atm_vol: atm_vol.raw() });
+    emit!(UnderlyingRefreshed {
+        underlying: u.key(),
+        epoch,
+        spot: band.price.raw(),
+        atm_vol: atm_vol.raw(),
+        vol_surface_stale: degraded,
+    });
     Ok(())
 }

@@ -3,8 +3,11 @@ use crate::events::UnderlyingUpdated;
 use crate::state::{Config, Underlying, UnderlyingParams, seeds};
 use anchor_lang::prelude::*;
 
-/// Updates an underlying's oracle limits and scan parameters. Risk authority only. Cached risk
-/// arrays keep their old ranges until the next refresh, which the new parameters drive.
+/// The levers of an underlying that reprice no position, at once: tighter oracle limits, a
+/// narrower price band, shorter vol/risk ages, the refresh interval, the settlement window.
+/// Risk authority only. Scan parameters, vol bounds and the feed wait `PARAM_DELAY_SECS`
+/// through `underlying_propose` / `underlying_apply` (L-2): refused here with
+/// `ParamChangeNeedsDelay`.
 #[derive(Accounts)]
 pub struct UnderlyingUpdate<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump, has_one = risk_authority @ PmError::Unauthorized)]
@@ -17,9 +20,9 @@ pub struct UnderlyingUpdate<'info> {
 pub fn handler(ctx: Context<UnderlyingUpdate>, params: UnderlyingParams) -> Result<()> {
     params.validate()?;
     let u = &mut ctx.accounts.underlying;
+    require!(u.params.only_levers_changed(&params), PmError::ParamChangeNeedsDelay);
+    // No cached array depends on these levers: the caches stay current.
     u.params = params;
-    // Every cache computed under the old parameters is stale from now on.
-    u.snapshot.refreshed_at = 0;
     emit!(UnderlyingUpdated { underlying: u.key() });
     Ok(())
 }

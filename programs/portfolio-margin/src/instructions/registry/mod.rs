@@ -1,5 +1,7 @@
 pub mod collateral_register;
 pub mod collateral_update;
+pub mod params_apply;
+pub mod params_propose;
 
 use crate::error::PmError;
 use crate::state::{CollateralParams, NO_GROUP, Underlying};

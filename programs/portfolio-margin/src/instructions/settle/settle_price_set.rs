@@ -5,9 +5,12 @@ use crate::state::{Config, Instrument, Underlying, pause, phase, seeds};
 use anchor_lang::prelude::*;
 
 /// Permissionless: after expiry, fixes an option's or future's settlement price from THE Pyth
-/// update that straddles expiry (`prev_publish_time < expiry <= publish_time`, published
-/// within the settlement window; same feed, full verification and confidence limits as any
-/// read). Only one update of a feed straddles a given instant, so no caller can choose.
+/// update that straddles expiry (`prev_publish_time < expiry <= publish_time`; same feed, full
+/// verification as any read). Only one update of a feed straddles a given instant, so no
+/// caller can choose. During the settlement window the confidence limit applies; once the
+/// window has passed unsettled (M-5: a feed outage across expiry, or a first print too wide),
+/// that same update is accepted however late it was published or wide its confidence: a
+/// unique late price beats positions frozen for good.
 #[derive(Accounts)]
 pub struct SettlePriceSet<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -27,11 +30,13 @@ pub fn handler(ctx: Context<SettlePriceSet>) -> Result<()> {
     let mut inst = ctx.accounts.instrument.load_mut()?;
     require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
     require!(inst.is_expired(now), PmError::InstrumentNotExpired);
-    // Age is judged against the window, not against now: settlement may happen later.
-    let limits = OracleLimits { feed_id: p.feed_id, max_age_secs: u32::MAX, max_conf_ratio: p.max_conf_ratio };
-    let band = pyth::read(&ctx.accounts.price_update, &limits, now)?;
+    // Age is judged against expiry, not against now: settlement may happen later.
     let window_end = inst.expiry.saturating_add(p.settle_window_secs as i64);
-    require!(inst.expiry <= band.publish_time && band.publish_time <= window_end, PmError::SettlementWindowMissed);
+    let late = now > window_end;
+    let max_conf_ratio = if late { i64::MAX } else { p.max_conf_ratio };
+    let limits = OracleLimits { feed_id: p.feed_id, max_age_secs: u32::MAX, max_conf_ratio };
+    let band = pyth::read(&ctx.accounts.price_update, &limits, now)?;
+    require!(inst.expiry <= band.publish_time, PmError::SettlementWindowMissed);
     require!(band.prev_publish_time < inst.expiry, PmError::SettlementNotFirstUpdate);
     inst.settle_price = band.price.raw();
     inst.phase = phase::SETTLED;
@@ -39,6 +44,7 @@ pub fn handler(ctx: Context<SettlePriceSet>) -> Result<()> {
         instrument: ctx.accounts.instrument.key(),
         price: band.price.raw(),
         publish_time: band.publish_time,
+        late,
     });
     Ok(())
 }
