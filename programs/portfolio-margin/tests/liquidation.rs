@@ -8,7 +8,7 @@ use common::market::*;
 use common::*;
 use portfolio_margin::error::PmError;
 use portfolio_margin::liquidation::{CollateralTake, LiquidateArgs, PositionTake, scope};
-use portfolio_margin::state::CollateralAsset;
+use portfolio_margin::state::{CollateralAsset, LOSS_INDEX_ONE};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -266,8 +266,8 @@ async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
     m.env.send(&[ix], &[&maker.key.insecure_clone(), &victim.key.insecure_clone()]).await.unwrap();
     m.crank(85.0).await.unwrap();
     // Realize the futures loss into a USDC debt.
-    let ix = m.settle_position_ix(f, victim.margin);
-    m.env.send(&[ix], &[]).await.unwrap();
+    let ix = m.realize_ix(f, victim.margin, victim.key.pubkey());
+    m.env.send(&[ix], &[&victim.key.insecure_clone()]).await.unwrap();
     let sol_oracle = m.sol_price(85.0);
     let extra = vec![
         anchor_lang::solana_program::instruction::AccountMeta::new_readonly(wsol, false),
@@ -298,7 +298,7 @@ async fn collateral_is_bought_at_the_oracle_price_less_the_discount() {
 #[tokio::test]
 async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
     let mut m = Market::new().await;
-    let (_f, maker, victim, liquidator) = long_futures(&mut m).await;
+    let (f, maker, victim, liquidator) = long_futures(&mut m).await;
     let saver = m.trader(10_000 * USDC).await;
     // A small insurance fund, topped up with a plain deposit.
     m.env.deposit_new_tokens(SPL_TOKEN, m.usdc_mint, insurance_pda(), &saver.key, 30 * USDC).await;
@@ -324,29 +324,48 @@ async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
     assert_eq!(m.env.margin(&insurance_pda()).await.n_balances, 0, "the fund paid all it had");
     assert_eq!(m.env.margin(&victim.margin).await.n_balances, 0, "the debt is gone");
     let asset: CollateralAsset = m.env.anchor(&m.usdc).await;
-    assert_eq!(asset.socialized_loss as i64, debt - fund);
+    let rest = debt - fund;
+    assert_eq!(asset.socialized_loss as i64, rest, "the cumulative socialized loss");
+    // Booked at once in the loss index: it fell by B / (B + R), B = vault + net_cash (the
+    // victim's realized loss is in net_cash: the maker's matching gain is not on a balance).
+    let one = LOSS_INDEX_ONE as i128;
+    let b = asset.total_deposits as i128 + asset.net_cash as i128;
+    assert!(asset.net_cash < 0 && b > 0);
+    assert_eq!(asset.loss_index as i128, one * b / (b + rest as i128));
+    let index = asset.loss_index();
     let everyone = all_accounts(&[&maker, &victim, &liquidator, &saver]);
-    m.assert_conserved(&everyone).await;
+    // No other account owes USDC, so the holders bore the loss and no more: what stays in the
+    // vault is rounding (under a unit per balance written down: the maker, liquidator, saver).
+    let dust = m.assert_conserved(&everyone).await;
+    assert!((0..3).contains(&dust), "dust {dust}");
 
-    // Socialized pro rata: a withdrawal pays its backed share V / (V + D).
-    let (v0, d0) = (asset.total_deposits as u128, asset.socialized_loss as u128);
-    let amount = 1_000 * USDC;
+    // Pro rata: the saver's 10,000 USDC are worth 10,000 x the index now (rounded down), and
+    // that is what it can withdraw, in full.
+    let held = m.env.margin(&saver.margin).await.balance_at(&m.usdc, index).unwrap();
+    assert_eq!(held as i128, (10_000 * USDC) as i128 * index as i128 / one);
+    assert!(held < 10_000 * USDC as i64);
     let oracle = m.usdc_price();
-    let ix = m.env.withdraw_ix(
-        saver.margin,
-        m.usdc_mint,
-        saver.wallet,
-        saver.key.pubkey(),
-        SPL_TOKEN,
-        amount,
-        &[(m.usdc, oracle)],
-    );
+    let key = saver.key.insecure_clone();
+    let w = |amount: u64, m: &mut Market| {
+        m.env.withdraw_ix(saver.margin, m.usdc_mint, saver.wallet, key.pubkey(), SPL_TOKEN, amount, &[(m.usdc, oracle)])
+    };
+    let ix = w(held as u64 + 1, &mut m);
+    let e = m.env.send(&[ix], &[&key]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InsufficientBalance)));
     let w0 = m.env.token_balance(&saver.wallet).await;
-    m.env.send(&[ix], &[&saver.key.insecure_clone()]).await.unwrap();
-    let paid = m.env.token_balance(&saver.wallet).await - w0;
-    assert_eq!(paid as u128, amount as u128 * v0 / (v0 + d0));
-    assert!(paid < amount);
-    m.assert_conserved(&everyone).await;
+    let ix = w(held as u64, &mut m);
+    m.env.send(&[ix], &[&key]).await.unwrap();
+    assert_eq!(m.env.token_balance(&saver.wallet).await - w0, held as u64, "paid in full");
+    assert_eq!(m.env.margin(&saver.margin).await.n_balances, 0);
+    assert_eq!(m.assert_conserved(&everyone).await, dust, "a withdrawal moves no dust");
+
+    // The maker's gain (the other side of the victim's loss) is credited in full when it
+    // settles: the vault still covers every claim.
+    m.crank(60.0).await.unwrap();
+    let ix = m.realize_ix(f, maker.margin, maker.key.pubkey());
+    m.env.send(&[ix], &[&maker.key.insecure_clone()]).await.unwrap();
+    assert!(m.env.anchor::<CollateralAsset>(&m.usdc).await.net_cash.abs() < 10, "the gain realized");
+    assert!(m.assert_conserved(&everyone).await >= 0);
 }
 
 #[tokio::test]

