@@ -1076,15 +1076,17 @@ async fn r2_3_a_collateral_liquidation_takes_the_share_the_target_needs_not_all(
     let mut m = Market::new().await;
     let [_, _, f] = m.list_hedge_set(150.0).await;
     m.crank(150.0).await.unwrap();
-    // A collateral priced by the SOL feed with a 30% haircut (35% at initial).
+    // A collateral priced by the SOL feed with a 30% haircut (35% at initial), 9 decimals like
+    // SOL and its staked tokens (one native unit is worth far less than a micro-USDC fee unit).
+    const SOLC: u64 = 1_000_000_000;
     let risk = m.env.risk.insecure_clone();
-    let solc = m.env.mint(spl_token::ID, 6).await;
+    let solc = m.env.mint(spl_token::ID, 9).await;
     let params =
         CollateralParams { feed_id: SOL_FEED, maint_haircut: ratio(0.30), init_haircut: ratio(0.35), ..usdc_params() };
     m.env.register(&solc, spl_token::ID, params, &risk).await.unwrap();
     let maker = m.trader(1_000_000 * USDC).await;
     let x = m.trader(0).await;
-    m.env.deposit_new_tokens(spl_token::ID, solc, x.margin, &x.key, 10 * USDC).await; // 10 SOLC
+    m.env.deposit_new_tokens(spl_token::ID, solc, x.margin, &x.key, 10 * SOLC).await;
     let sol_oracle = m.sol_price(150.0);
     let extra = r2_readonly(&[asset_pda(&solc), sol_oracle]);
     let mut accs = m.check_accounts();
@@ -1103,7 +1105,7 @@ async fn r2_3_a_collateral_liquidation_takes_the_share_the_target_needs_not_all(
     let liquidator = m.trader(5_000_000 * USDC).await;
     let args = LiquidateArgs {
         positions: vec![],
-        collateral: vec![CollateralTake { asset: asset_pda(&solc), amount: 10 * USDC }],
+        collateral: vec![CollateralTake { asset: asset_pda(&solc), amount: 10 * SOLC }],
         scope: 0,
     };
     let mut ix = m.liquidate_ix(x.margin, &liquidator, args);
@@ -1111,8 +1113,9 @@ async fn r2_3_a_collateral_liquidation_takes_the_share_the_target_needs_not_all(
     let lk = liquidator.key.insecure_clone();
     m.env.send(&[ix], &[&lk]).await.unwrap();
     let left = m.env.margin(&x.margin).await.balance(&asset_pda(&solc));
+    println!("R2-3: {left} native SOLC left of 10,000,000,000");
     assert!(left > 0, "the whole balance was taken");
-    assert!(left > 2 * USDC as i64 && left < 3 * USDC as i64, "about 26% left: {left}");
+    assert!(left > 2 * SOLC as i64 && left < 3 * SOLC as i64, "about 26% left: {left}");
     let r = m.report_with(x.margin, extra).await;
     assert!(r.equity as f64 >= 1.2 * r.maintenance as f64 * 0.999, "target reached: {} vs {}", r.equity, r.maintenance);
 }

@@ -209,6 +209,10 @@ pub struct Solution {
     pub reaches_target: bool,
 }
 
+/// Native quote units a chord aims past the target (the fee rounds up by at most one; each
+/// margin sum by a few units of Money, covered by the 64 raw added to it).
+const ROUNDING_SLACK: i64 = 2;
+
 /// Chord steps after the first evaluation (each one margin check).
 const MAX_STEPS: usize = 3;
 
@@ -227,9 +231,28 @@ pub struct Scratch<'a> {
     pub trial: &'a mut MarginAccount,
 }
 
-/// The smallest share of the request that reaches the target, found by chords from the
-/// whole request down. Health is concave in the share (margin is a max of linear scenario
-/// losses), so every chord step still reaches the target and only removes excess.
+/// What one evaluation of the request at a share tells the search: the liquidatee's margin
+/// with that share moved out (before the fee), and the value of the collateral it sold (the
+/// fee's other base besides the margin released).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trial {
+    pub health: Health,
+    pub collateral_value: Money,
+}
+
+/// The terms of one search.
+#[derive(Clone, Copy, Debug)]
+pub struct Terms {
+    /// The auction's discount now.
+    pub discount: Ratio,
+    /// Target: equity - fee >= maintenance x (1 + buffer).
+    pub buffer: Ratio,
+    /// Decimals of the quote asset the fee is paid in.
+    pub quote_decimals: u8,
+}
+
+/// The share of the request to take on chain: [`search`] with the liquidatee's margin at each
+/// share computed by moving that share of `p` out of a scratch copy of `before`.
 pub fn solve(
     p: &Priced,
     before: &MarginAccount,
@@ -238,32 +261,57 @@ pub fn solve(
     params: &LiquidationParams,
     s: &mut Scratch,
 ) -> Result<Solution> {
-    let buffer = Ratio::from_raw(params.target_buffer);
-    let g0 = past_target(r0, Money::ZERO, buffer)?;
-    let mut fraction = Ratio::ONE;
-    let mut best: Option<Solution> = None;
-    for _ in 0..=MAX_STEPS {
+    let terms = Terms { discount, buffer: Ratio::from_raw(params.target_buffer), quote_decimals: p.quote_decimals };
+    search(r0, &terms, |fraction| {
         *s.trial = *before;
         let moves = transfer(p, fraction, s.trial, None)?;
         s.snap.refill(s.view, s.trial, s.config)?;
         let r = s.snap.check()?.require_complete()?;
-        let released = r0.maintenance.sub(r.maintenance).map_err(kernel_err)?;
+        Ok(Trial { health: Health::of(&r), collateral_value: moves.collateral_value })
+    })
+}
+
+/// The smallest share of the request that reaches the target, found by chords from the
+/// whole request down: a pure function of the liquidatee's margin before (`r0`) and of
+/// `health_at`, its margin with a share (a Ratio in (0, 1]) moved out, which it calls at most
+/// `1 + MAX_STEPS` times, first at 1.
+///
+/// Health is concave in the share when margin is a max of linear scenario losses, so every
+/// chord step still reaches the target and only removes excess. Where it is not (spread
+/// credits, a hedge's leg taken alone), a chord may fall short: the search then keeps the last
+/// share that reached the target, so its answer always reaches the target when the whole
+/// request does; when even the whole request does not, the answer is the whole request with
+/// `reaches_target` false (the caller refuses it if it lowers equity - maintenance).
+/// The fee is `discount x (margin released + collateral value)` rounded up, never more than
+/// the liquidatee's equity before (none from an insolvent account); the target is judged
+/// after it.
+#[inline(never)]
+pub fn search(r0: &Health, terms: &Terms, mut health_at: impl FnMut(Ratio) -> Result<Trial>) -> Result<Solution> {
+    let g0 = past_target(r0, Money::ZERO, terms.buffer)?;
+    // Chords aim a little past the target: on a straight health curve (collateral sold, a
+    // linear book) a chord lands on the exact crossing, where the fee's rounding up alone
+    // would put the share a hair short and send the whole request back.
+    let slack = units::native_to_money(ROUNDING_SLACK, terms.quote_decimals, Round::Up)?.raw() as i128 + 64;
+    let mut fraction = Ratio::ONE;
+    let mut best: Option<Solution> = None;
+    for _ in 0..=MAX_STEPS {
+        let t = health_at(fraction)?;
+        let released = r0.maintenance.sub(t.health.maintenance).map_err(kernel_err)?;
         // Never more than the account has: an insolvent account's discount would be paid by
         // the insurance fund or the socialized pool (L-4).
-        let equity = units::money_to_native(r0.equity.max(Money::ZERO), p.quote_decimals, Round::Down)?;
-        let fee = fee(discount, released, moves.collateral_value, p.quote_decimals)?.min(equity);
-        let h = Health::of(&r);
-        let g = past_target(&h, units::native_to_money(fee, p.quote_decimals, Round::Up)?, buffer)?;
-        let this = Solution { fraction, fee, health: h, reaches_target: g >= 0 };
+        let equity = units::money_to_native(r0.equity.max(Money::ZERO), terms.quote_decimals, Round::Down)?;
+        let fee = fee(terms.discount, released, t.collateral_value, terms.quote_decimals)?.min(equity);
+        let g = past_target(&t.health, units::native_to_money(fee, terms.quote_decimals, Round::Up)?, terms.buffer)?;
+        let this = Solution { fraction, fee, health: t.health, reaches_target: g >= 0 };
         if g < 0 && best.as_ref().is_some_and(|b| b.reaches_target) {
-            break; // a chord fell short (rounding): keep the last share that reached the target
+            break; // a chord fell short (health not concave): keep the last share that reached the target
         }
         best = Some(this);
-        if g <= 0 || g0 >= 0 {
+        if g <= slack || g0 >= 0 {
             break;
         }
-        // Chord through (0, g0) and (fraction, g): where it crosses 0, rounded up.
-        let num = fraction.raw() as i128 * -g0;
+        // Chord through (0, g0) and (fraction, g): where it reaches `slack`, rounded up.
+        let num = fraction.raw() as i128 * (slack - g0);
         let den = g - g0;
         let next = (num + den - 1) / den;
         if next <= 0 || next >= fraction.raw() as i128 {
@@ -272,4 +320,342 @@ pub fn solve(
         fraction = Ratio::from_raw(next as i64);
     }
     best.ok_or_else(|| PmError::InvalidLiquidationRequest.into())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The search on its own: health curves as closures, no accounts, no market.
+    use super::*;
+
+    const USDC: u8 = 6;
+
+    fn money(v: f64) -> Money {
+        Money::from_f64(v).unwrap()
+    }
+
+    fn ratio(v: f64) -> Ratio {
+        Ratio::from_f64(v).unwrap()
+    }
+
+    fn health(equity: f64, maintenance: f64) -> Health {
+        Health { equity: money(equity), maintenance: money(maintenance), initial: money(maintenance) }
+    }
+
+    fn terms(discount: f64, buffer: f64) -> Terms {
+        Terms { discount: ratio(discount), buffer: ratio(buffer), quote_decimals: USDC }
+    }
+
+    /// A health curve: equity and maintenance (quote units) with share `f` in [0, 1] moved out.
+    type Curve = dyn Fn(f64) -> (f64, f64);
+
+    /// Runs the search on `curve` (no collateral sold), recording every share it asked for.
+    fn run(curve: &Curve, t: &Terms) -> (Result<Solution>, Vec<Ratio>) {
+        let (e0, m0) = curve(0.0);
+        let mut asked = vec![];
+        let s = search(&health(e0, m0), t, |f| {
+            asked.push(f);
+            let (e, m) = curve(f.to_f64());
+            Ok(Trial { health: health(e, m), collateral_value: Money::ZERO })
+        });
+        (s, asked)
+    }
+
+    /// equity - fee - maintenance x (1 + buffer) >= 0, recomputed independently (in f64, with
+    /// the fee in whole quote units): what `reaches_target` must mean.
+    fn reaches(s: &Solution, t: &Terms) -> bool {
+        let fee = s.fee as f64 / 1e6;
+        let (e, m) = (s.health.equity.to_f64(), s.health.maintenance.to_f64());
+        e - fee - m * (1.0 + t.buffer.to_f64()) >= -1e-6
+    }
+
+    /// Liquidatable: equity 90 against maintenance 100; taking share f of the positions (at
+    /// mark: equity unchanged) releases f of the margin.
+    fn linear(f: f64) -> (f64, f64) {
+        (90.0, 100.0 * (1.0 - f))
+    }
+
+    #[test]
+    fn linear_health_is_solved_in_one_chord_rounded_up() {
+        let t = terms(0.02, 0.2);
+        let (s, asked) = run(&linear, &t);
+        let s = s.unwrap();
+        // 90 - 2 f - 120 (1 - f) >= 0  <=>  f >= 30 / 118.
+        let root = 30.0 / 118.0;
+        assert!(s.reaches_target && reaches(&s, &t));
+        assert!(s.fraction.to_f64() >= root, "rounded up: {} < {root}", s.fraction.to_f64());
+        assert!(s.fraction.to_f64() - root < 1e-6, "{} vs {root}", s.fraction.to_f64());
+        assert_eq!(asked[0], Ratio::ONE, "the whole request first");
+        assert!(asked.len() <= 1 + MAX_STEPS);
+        // Fee: 2% of the margin released (100 f), rounded up to a micro-unit.
+        let exact = 0.02 * (100.0 - s.health.maintenance.to_f64()) * 1e6;
+        assert!(s.fee as f64 >= exact - 1e-3 && (s.fee as f64) < exact + 1.0 + 1e-3, "{} vs {exact}", s.fee);
+    }
+
+    #[test]
+    fn concave_health_steps_down_and_every_step_reaches() {
+        // Maintenance is a max of linear scenario losses: convex in f, so health is concave.
+        let curve = |f: f64| (90.0, (100.0 * (1.0 - f)).max(60.0 - 10.0 * f).max(80.0 - 70.0 * f));
+        let t = terms(0.01, 0.2);
+        let (s, asked) = run(&curve, &t);
+        let s = s.unwrap();
+        assert!(s.reaches_target && reaches(&s, &t));
+        // The true smallest share, by bisection on the same rule.
+        let g = |f: f64| 90.0 - 0.01 * (100.0 - curve(f).1) - 1.2 * curve(f).1;
+        let (mut lo, mut hi) = (0.0, 1.0);
+        for _ in 0..100 {
+            let mid = (lo + hi) / 2.0;
+            if g(mid) >= 0.0 { hi = mid } else { lo = mid }
+        }
+        assert!(s.fraction.to_f64() >= hi - 1e-12, "never below the smallest share");
+        assert!(s.fraction.to_f64() < 1.0, "stepped down from the whole request");
+        assert!(asked.len() >= 2 && asked.len() <= 1 + MAX_STEPS);
+        // Each share asked after the first is smaller than the one before (chords from above).
+        assert!(asked.windows(2).all(|w| w[1] < w[0]));
+    }
+
+    #[test]
+    fn non_concave_health_keeps_the_last_share_that_reached() {
+        // A spread credit that appears only once most of one leg is gone: health is convex
+        // (below its chord), so the first chord falls short; the whole request is kept.
+        let curve = |f: f64| (90.0, 100.0 * (1.0 - f * f));
+        let t = terms(0.02, 0.2);
+        let (s, asked) = run(&curve, &t);
+        let s = s.unwrap();
+        assert!(s.reaches_target && reaches(&s, &t));
+        assert_eq!(s.fraction, Ratio::ONE);
+        assert_eq!(asked.len(), 2, "one chord tried, fell short, abandoned");
+    }
+
+    #[test]
+    fn discontinuous_and_non_monotone_health_never_returns_a_share_short_of_the_target() {
+        // A hedge: taking less than half of the request takes one leg alone (health drops),
+        // more takes both; health jumps at 0.5 and dips in between.
+        let curve = |f: f64| {
+            if f < 0.5 {
+                (90.0, 100.0 + 40.0 * f)
+            } else if f < 0.7 {
+                (90.0, 95.0 - 30.0 * f)
+            } else {
+                (90.0, 100.0 * (1.0 - f))
+            }
+        };
+        for (d, b) in [(0.01, 0.2), (0.05, 0.0), (0.0, 1.0), (0.03, 0.5)] {
+            let t = terms(d, b);
+            let (s, _) = run(&curve, &t);
+            let s = s.unwrap();
+            assert!(s.reaches_target && reaches(&s, &t), "discount {d} buffer {b}");
+            let (_, m) = curve(s.fraction.to_f64());
+            assert!((s.health.maintenance.to_f64() - m).abs() < 1e-6, "the health reported is the one at that share");
+            // Never worse than before: reaching the target implies equity - fee >= maintenance.
+            assert!(s.health.equity.to_f64() - s.fee as f64 / 1e6 >= s.health.maintenance.to_f64() - 1e-6);
+        }
+    }
+
+    #[test]
+    fn a_small_share_is_enough_for_an_account_barely_under() {
+        // Equity 99.9 against 100: 1% of a large book restores it with a 0.1% buffer.
+        let curve = |f: f64| (99.9, 100.0 * (1.0 - f));
+        let t = terms(0.01, 0.001);
+        let (s, _) = run(&curve, &t);
+        let s = s.unwrap();
+        assert!(s.reaches_target && reaches(&s, &t));
+        // 99.9 - f - 100.1 (1 - f) >= 0  <=>  f >= 0.2 / 99.1.
+        let root = 0.2 / 99.1;
+        assert!(s.fraction.to_f64() >= root && s.fraction.to_f64() < root + 1e-6, "{}", s.fraction.to_f64());
+        // An account already past the target: the whole request once, reported as reaching.
+        let healthy = |f: f64| (200.0, 100.0 * (1.0 - f));
+        let (s, asked) = run(&healthy, &t);
+        let s = s.unwrap();
+        assert!(s.reaches_target && asked.len() == 1);
+    }
+
+    #[test]
+    fn a_request_that_cannot_reach_the_target_is_taken_whole() {
+        // Equity 50 against 100; the request releases at most half of the margin.
+        let curve = |f: f64| (50.0, 100.0 - 50.0 * f);
+        let t = terms(0.02, 0.2);
+        let (s, asked) = run(&curve, &t);
+        let s = s.unwrap();
+        assert_eq!(s.fraction, Ratio::ONE);
+        assert!(!s.reaches_target && !reaches(&s, &t));
+        assert_eq!(asked, vec![Ratio::ONE]);
+    }
+
+    #[test]
+    fn the_fee_never_exceeds_equity_and_a_bankrupt_account_pays_none() {
+        // Equity 0.5 against maintenance 1,000: 5% of the margin released would be 50.
+        let curve = |f: f64| (0.5, 1000.0 * (1.0 - f));
+        let t = terms(0.05, 0.2);
+        let s = run(&curve, &t).0.unwrap();
+        assert_eq!(s.fee, 500_000, "capped at the equity before, 0.5 USDC");
+        // Equity below zero: no fee at all, whatever the share.
+        for e in [-0.000_001, -10.0, -1e6] {
+            let curve = move |f: f64| (e, 1000.0 * (1.0 - f));
+            let s = run(&curve, &t).0.unwrap();
+            assert_eq!(s.fee, 0, "equity {e}");
+            assert_eq!(s.fraction, Ratio::ONE);
+            assert!(!s.reaches_target);
+        }
+        // Collateral sold counts in the fee's base; the cap still holds.
+        let r0 = health(3.0, 100.0);
+        let s = search(&r0, &t, |f| {
+            Ok(Trial { health: health(3.0 + 50.0 * f.to_f64(), 100.0), collateral_value: money(1000.0 * f.to_f64()) })
+        })
+        .unwrap();
+        assert_eq!(s.fee, 3_000_000);
+    }
+
+    #[test]
+    fn random_curves_keep_every_promise() {
+        // Piecewise-linear curves with jumps, deterministic: whatever the shape, the answer
+        // reaches the target whenever the whole request does, the whole request is returned
+        // otherwise, the fee is capped by equity, and at most 1 + MAX_STEPS checks run.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..2_000 {
+            let e0 = -20.0 + 120.0 * rnd();
+            let m0 = 1.0 + 150.0 * rnd();
+            let knots: Vec<(f64, f64, f64)> = (0..4).map(|_| (rnd(), m0 * 1.5 * rnd(), 20.0 * (rnd() - 0.5))).collect();
+            let curve = move |f: f64| {
+                if f == 0.0 {
+                    return (e0, m0);
+                }
+                // The last knot at or below f decides (a step function of linear pieces).
+                let (mut m, mut de) = (m0 * (1.0 - f), 0.0);
+                for &(at, level, jump) in &knots {
+                    if f >= at {
+                        m = level * (1.0 - f);
+                        de = jump * f;
+                    }
+                }
+                (e0 + de, m.max(0.0))
+            };
+            let t = terms(0.05 * rnd(), rnd());
+            let (s, asked) = run(&curve, &t);
+            let s = s.unwrap();
+            assert!(asked.len() <= 1 + MAX_STEPS && asked[0] == Ratio::ONE, "case {case}");
+            assert!(s.fraction > Ratio::ZERO && s.fraction <= Ratio::ONE, "case {case}");
+            let equity_native = (e0.max(0.0) * 1e6).floor() as i64;
+            assert!(s.fee >= 0 && s.fee <= equity_native + 1, "case {case}: fee {} > equity {equity_native}", s.fee);
+            if e0 <= 0.0 {
+                assert_eq!(s.fee, 0, "case {case}");
+            }
+            if s.reaches_target {
+                assert!(reaches(&s, &t), "case {case}: reported as reaching, but short");
+            }
+            let (e1, m1) = curve(1.0);
+            let g1 = {
+                let released = (m0 - m1).max(0.0);
+                let fee = (t.discount.to_f64() * released * 1e6).ceil().min(equity_native as f64) / 1e6;
+                e1 - fee - m1 * (1.0 + t.buffer.to_f64())
+            };
+            if g1 >= 1e-6 {
+                assert!(s.reaches_target, "case {case}: the whole request reaches, the answer must too");
+            }
+            if !s.reaches_target {
+                assert_eq!(s.fraction, Ratio::ONE, "case {case}: short of the target means the whole request");
+            }
+        }
+    }
+
+    #[test]
+    fn random_concave_curves_get_the_smallest_share_within_the_steps() {
+        // Maintenance a max of 1 to 3 random lines (convex), equity linear in the share: the
+        // answer reaches the target, is never below the true smallest share, and for a single
+        // line (a straight curve: collateral sold, a linear book) is that share.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut straight, mut exact) = (0, 0);
+        for case in 0..2_000 {
+            let m0 = 10.0 + 1000.0 * rnd();
+            let e0 = m0 * (0.2 + 0.79 * rnd());
+            let de = m0 * 0.05 * rnd(); // collateral sold above its haircut value
+            let lines: Vec<(f64, f64)> = (0..1 + case % 3)
+                .map(|i| {
+                    let a = if i == 0 { m0 } else { m0 * rnd() };
+                    (a, a * (0.5 + 0.5 * rnd()))
+                })
+                .collect();
+            let curve = move |f: f64| {
+                let m = lines.iter().map(|(a, slope)| a - slope * f).fold(0.0f64, f64::max);
+                (e0 + de * f, m)
+            };
+            let t = terms(0.05 * rnd(), 0.3 * rnd());
+            let s = run(&curve, &t).0.unwrap();
+            let g = |f: f64| {
+                let (e, m) = curve(f);
+                e - t.discount.to_f64() * (m0 - m).max(0.0) - m * (1.0 + t.buffer.to_f64())
+            };
+            if g(1.0) < 1e-3 {
+                continue;
+            }
+            let (mut lo, mut hi) = (0.0, 1.0);
+            for _ in 0..200 {
+                let mid = (lo + hi) / 2.0;
+                if g(mid) >= 0.0 { hi = mid } else { lo = mid }
+            }
+            assert!(s.reaches_target && reaches(&s, &t), "case {case}");
+            assert!(
+                s.fraction.to_f64() >= hi - 1e-9,
+                "case {case}: {} below the smallest share {hi}",
+                s.fraction.to_f64()
+            );
+            if case % 3 == 0 {
+                straight += 1;
+                if s.fraction.to_f64() - hi < 1e-6 {
+                    exact += 1;
+                }
+            }
+        }
+        println!("straight curves solved to their smallest share: {exact} of {straight}");
+        assert_eq!(exact, straight, "every straight curve solved to its smallest share");
+        assert!(straight > 500);
+    }
+
+    #[test]
+    fn an_evaluation_error_is_the_searchs_error() {
+        let r0 = health(90.0, 100.0);
+        let mut n = 0;
+        let e = search(&r0, &terms(0.01, 0.2), |f| {
+            n += 1;
+            if n == 2 {
+                return err!(PmError::RiskStale);
+            }
+            let (e, m) = linear(f.to_f64());
+            Ok(Trial { health: health(e, m), collateral_value: Money::ZERO })
+        });
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn rounding_goes_against_the_liquidatee() {
+        // The fee rounds up to the next native unit; the share taken rounds up (ceil); the
+        // insurance fund's part of a fee rounds down (the liquidator gets the odd unit).
+        let tiny = Money::from_raw(1); // 6e-8 quote units
+        assert_eq!(fee(ratio(0.01), tiny, Money::ZERO, USDC).unwrap(), 1);
+        assert_eq!(fee(ratio(0.01), Money::ZERO, Money::ZERO, USDC).unwrap(), 0);
+        assert_eq!(fee(ratio(0.01), money(-5.0), Money::ZERO, USDC).unwrap(), 0, "released < 0 counts as none");
+        assert_eq!(fee(ratio(1.0 / 16.0), money(100.0), money(20.0), USDC).unwrap(), 7_500_000, "exact: no rounding");
+        assert_eq!(scaled(10, ratio(0.25)), 3);
+        assert_eq!(scaled(10, ratio(0.2)), 2);
+        assert_eq!(scaled(7, Ratio::from_raw(1)), 1, "any positive share takes at least one unit");
+        assert_eq!(scaled(7, Ratio::ONE), 7);
+        assert_eq!(scaled(0, ratio(0.5)), 0);
+        // The target is judged with the fee rounded up in Money: one native unit short fails.
+        let r = health(120.0, 100.0);
+        let buffer = ratio(0.2);
+        assert!(past_target(&r, Money::ZERO, buffer).unwrap() >= 0);
+        let one_unit = units::native_to_money(1, USDC, Round::Up).unwrap();
+        assert!(past_target(&r, one_unit, buffer).unwrap() < 0);
+    }
 }

@@ -100,7 +100,7 @@ impl Snapshot {
                 // oracle: deposits read no market and mappings change, so an account could
                 // otherwise pass the kernel's four groups and fail every margin check, its
                 // liquidation included (R2-1, docs/security-review-2.md).
-                if false && b.amount > 0 && !self.groups.contains(&key) && self.groups.len() >= MAX_GROUPS { // R2PREFIX
+                if b.amount > 0 && !self.groups.contains(&key) && self.groups.len() >= MAX_GROUPS {
                     continue;
                 }
                 Some(self.group(key, u, config, now)?)

@@ -106,8 +106,10 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         let mut inst = ctx.accounts.instrument.load_mut()?;
         inst.open_interest = inst.open_interest.checked_add(oi_delta).ok_or(PmError::Overflow)?;
     }
-    let maker_after = after(&ctx.accounts.maker_account, &mut maker_snap, &view, config, &maker_before)?;
-    let taker_after = after(&ctx.accounts.taker_account, &mut taker_snap, &view, config, &taker_before)?;
+    // Premiums move the quote balance: a side judged on a partial view must see it (R2-2).
+    let cash = if is_option && amount != 0 { Some(&**ctx.accounts.quote_asset) } else { None };
+    let maker_after = after(&ctx.accounts.maker_account, &mut maker_snap, &view, config, &maker_before, cash)?;
+    let taker_after = after(&ctx.accounts.taker_account, &mut taker_snap, &view, config, &taker_before, cash)?;
     emit!(Traded {
         instrument: inst_key,
         maker_account: ctx.accounts.maker_account.key(),
@@ -133,7 +135,13 @@ pub fn check_band(price: i64, fair: Price, spot: Price, band: Ratio) -> Result<(
     Ok(())
 }
 
-/// One side after the trade: the margin rule, and a side found healthy stops its auction clock.
+/// One side after the trade: the margin rule, and a side found healthy with every balance
+/// valued stops its auction clock.
+///
+/// `cash`: the quote asset when the trade moved a premium. A side with a balance left out is
+/// judged by comparing its health before and after on the same view; a premium paid out of a
+/// balance the view leaves out would then be invisible (an account could buy options with
+/// money it does not have), so such a side needs the quote asset's price (R2-2).
 #[inline(never)]
 fn after<'info>(
     loader: &AccountLoader<'info, MarginAccount>,
@@ -141,12 +149,16 @@ fn after<'info>(
     view: &MarketView,
     config: &Config,
     before: &Checked,
+    cash: Option<&CollateralAsset>,
 ) -> Result<rules::Health> {
     snap.refill(view, &*loader.load()?, config)?;
     let checked = snap.check()?;
+    if let (Some(_), Some(quote)) = (checked.missing, cash) {
+        view.price(quote)?;
+    }
     rules::require_initial_or_healthier(&checked, before)?;
     let h = checked.health();
-    if !h.is_liquidatable() {
+    if checked.missing.is_none() && !h.is_liquidatable() {
         loader.load_mut()?.liquidatable_since = 0;
     }
     Ok(h)
