@@ -113,7 +113,8 @@ impl Worst {
 
     /// Every underlying refreshed at `spot` from a new USDC and SOL update, then every instrument.
     pub async fn crank(&mut self, spot: f64) {
-        self.m.warp(1).await;
+        // A refresh waits `min_refresh_secs` after the last one.
+        self.m.warp(sol_params().min_refresh_secs as i64).await;
         let now = self.m.env.now;
         self.m.env.pyth_at(self.usdc_oracle, USDC_FEED, 100_000_000, 10_000, -8, now);
         let oracle = self.m.sol_price(spot);

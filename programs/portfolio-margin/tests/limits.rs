@@ -103,8 +103,8 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
     flag.accounts.extend(w.check_accounts(false));
     rows.push(measure(&mut w, "liquidation_flag (32 positions)", flag, &[]).await);
 
-    // Crank: the underlying, then one option and one future.
-    w.m.warp(1).await;
+    // Crank: the underlying (after the refresh interval), then one option and one future.
+    w.m.warp(sol_params().min_refresh_secs as i64).await;
     let oracle = w.m.sol_price(150.0);
     let refresh = w.m.underlying_refresh_ix(oracle);
     rows.push(measure(&mut w, "underlying_refresh", refresh, &[]).await);
