@@ -444,7 +444,7 @@ impl Env {
     /// that use it); `DefaultAccountState` is Frozen.
     pub async fn mint_2022_with(&mut self, decimals: u8, extensions: &[ExtensionType]) -> Pubkey {
         use spl_token_2022::extension::{
-            confidential_transfer, default_account_state, metadata_pointer, transfer_fee, transfer_hook,
+            confidential_transfer, default_account_state, metadata_pointer, pausable, transfer_fee, transfer_hook,
         };
         let t22 = spl_token_2022::ID;
         let mint = Keypair::new();
@@ -474,6 +474,7 @@ impl Env {
                             &spl_token_2022::state::AccountState::Frozen,
                         )
                     }
+                    ExtensionType::Pausable => pausable::instruction::initialize(&t22, &m, &payer),
                     ExtensionType::NonTransferable => {
                         spl_token_2022::instruction::initialize_non_transferable_mint(&t22, &m)
                     }

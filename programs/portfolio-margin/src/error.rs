@@ -126,7 +126,7 @@ pub enum PmError {
     #[msg("signer is not the proposed authority for this role, or none is proposed")]
     NotProposedAuthority,
     #[msg(
-        "mint has a Token-2022 extension the program refuses (permanent delegate, transfer hook, frozen default state, non-transferable, confidential transfers)"
+        "mint has a Token-2022 extension the program refuses (permanent delegate, transfer hook, frozen default state, non-transferable, confidential transfers, pausable)"
     )]
     MintExtensionRefused,
     #[msg("the underlying's snapshot was refreshed less than min_refresh_secs ago")]

@@ -332,6 +332,7 @@ async fn l3_token_2022_mints_with_dangerous_extensions_are_refused() {
         ExtensionType::DefaultAccountState,
         ExtensionType::NonTransferable,
         ExtensionType::ConfidentialTransferMint,
+        ExtensionType::Pausable,
     ] {
         let mint = env.mint_2022_with(6, &[ext]).await;
         let e = env.register(&mint, spl_token_2022::ID, usdc_params(), &risk).await.unwrap_err();
@@ -836,7 +837,11 @@ async fn m6_a_pushed_mark_is_not_withdrawable_profit() {
 // ---- Second review (docs/security-review-2.md): R2-n ----
 
 /// Every `(underlying, instruments)` refreshed at `spot` from one new SOL-feed update.
-async fn r2_crank_each(m: &mut Market, unds: &[(anchor_lang::prelude::Pubkey, Vec<anchor_lang::prelude::Pubkey>)], spot: f64) {
+async fn r2_crank_each(
+    m: &mut Market,
+    unds: &[(anchor_lang::prelude::Pubkey, Vec<anchor_lang::prelude::Pubkey>)],
+    spot: f64,
+) {
     let sol = m.sol;
     m.warp(3).await; // past `min_refresh_secs` and the last update
     let oracle = m.sol_price(spot);
@@ -919,7 +924,12 @@ async fn r2_1_a_fifth_risk_group_cannot_make_an_account_unliquidatable() {
     // The market falls 13%: 10 perpetuals on each underlying lose 780 of the 1,000 deposited.
     r2_crank_each(&mut m, &listed, 130.0).await;
     let report = m.report_with(x.margin, extra.clone()).await;
-    assert!(report.equity < report.maintenance, "under maintenance: {} vs {}", usd(report.equity), usd(report.maintenance));
+    assert!(
+        report.equity < report.maintenance,
+        "under maintenance: {} vs {}",
+        usd(report.equity),
+        usd(report.maintenance)
+    );
     // Liquidated whole by the program's own plan (the mapped balance counts zero).
     let mut ix = m.plan_ix(x.margin);
     ix.accounts.extend(extra.clone());
@@ -964,7 +974,8 @@ async fn r2_2_a_premium_cannot_be_paid_out_of_a_balance_the_view_leaves_out() {
     // The second sub-account buys 100 calls from the market maker on credit (full view).
     let mut accs = m.check_accounts();
     accs.extend(r2_readonly(&[asset_pda(&solc), sol_oracle]));
-    let args = portfolio_margin::instructions::TradeArgs { lots: 100, price: fair, quote_expiry: m.env.now + 60, nonce: 1 };
+    let args =
+        portfolio_margin::instructions::TradeArgs { lots: 100, price: fair, quote_expiry: m.env.now + 60, nonce: 1 };
     let ix = m.trade_ix_with(c, (&z.margin, &z.key.pubkey()), (&mm, &wallet.pubkey()), args, accs.clone());
     let zk = z.key.insecure_clone();
     m.env.send(&[ix], &[&zk, &wallet]).await.unwrap();

@@ -59,7 +59,10 @@ pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
             | E::NonTransferable
             | E::ConfidentialTransferMint
             | E::ConfidentialTransferFeeConfig
-            | E::ConfidentialMintBurn => true,
+            | E::ConfidentialMintBurn
+            // The issuer could pause every transfer, the vault's included (withdrawals,
+            // liquidations of the asset) at will.
+            | E::Pausable => true,
             E::DefaultAccountState => {
                 state.get_extension::<DefaultAccountState>()?.state == spl_token_2022::state::AccountState::Frozen as u8
             }
@@ -87,6 +90,7 @@ pub fn handler<'info>(ctx: Context<'info, CollateralRegister<'info>>, params: Co
     asset.vault = ctx.accounts.vault.key();
     asset.token_program = ctx.accounts.token_program.key();
     asset.total_deposits = 0;
+    asset.loss_index = crate::state::LOSS_INDEX_ONE;
     asset.params = params;
     emit!(CollateralRegistered { asset: asset.key(), mint: asset.mint, vault: asset.vault });
     Ok(())
