@@ -25,8 +25,9 @@ pub fn legs(is_option: bool, lots: i64, amount: i64) -> Result<(Leg, Leg)> {
     })
 }
 
-/// Applies one side's leg; returns the change in open interest (long lots).
-pub fn apply(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, leg: Leg) -> Result<i64> {
+/// Applies one side's leg (cash to the quote balance at the quote asset's loss index
+/// `quote_index`); returns the change in open interest (long lots).
+pub fn apply(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, quote_index: u64, leg: Leg) -> Result<i64> {
     let i = acc.position_slot_or_open(instrument).ok_or(PmError::PositionCapacityExceeded)?;
     let p = &mut acc.positions[i];
     let old = p.lots;
@@ -36,14 +37,14 @@ pub fn apply(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, leg: 
     let new = p.lots;
     acc.close_flat_position(i);
     if leg.cash != 0 {
-        acc.credit(quote, leg.cash)?;
+        acc.credit(quote, quote_index, leg.cash)?;
     }
     Ok(new.max(0) - old.max(0))
 }
 
 /// A flat linear position with cost left over: its P&L (-cost) becomes cash and the slot is
 /// freed. Returns the cash credited (the instrument's `net_cash` must record it).
-pub fn realize_flat(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey) -> Result<i64> {
+pub fn realize_flat(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, quote_index: u64) -> Result<i64> {
     let Some(i) = acc.position_slot(instrument) else { return Ok(0) };
     if acc.positions[i].lots != 0 {
         return Ok(0);
@@ -51,7 +52,7 @@ pub fn realize_flat(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey
     let pnl = acc.positions[i].cost.checked_neg().ok_or(PmError::Overflow)?;
     acc.positions[i].cost = 0;
     acc.close_flat_position(i);
-    acc.credit(quote, pnl)?;
+    acc.credit(quote, quote_index, pnl)?;
     Ok(pnl)
 }
 

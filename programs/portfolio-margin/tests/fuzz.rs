@@ -92,6 +92,7 @@ async fn random_sequences_keep_every_invariant() {
     let mut withdrawn: i64 = 0;
     let (mut ok, mut refused) = (0, 0);
     let mut nonce = 100;
+    let mut bankruptcies = 0;
 
     for step in 0..steps {
         let who = rng.below(traders.len() as u64) as usize;
@@ -171,6 +172,12 @@ async fn random_sequences_keep_every_invariant() {
                 let ix = m.flag_ix(t.margin);
                 ("flag".into(), vec![ix], vec![])
             }
+            _ if m.env.margin(&t.margin).await.bankrupt_debt().is_some() => {
+                // A keeper resolves a bankruptcy: the insurance fund, then a socialized loss
+                // (the loss index falls; conservation is then one-sided).
+                bankruptcies += 1;
+                ("resolve_bankruptcy".into(), vec![m.bankruptcy_ix(t.margin)], vec![])
+            }
             _ => {
                 // A keeper liquidates by the program's own plan.
                 let plan = m.plan(t.margin).await;
@@ -206,6 +213,12 @@ async fn random_sequences_keep_every_invariant() {
             }
         }
     }
-    println!("fuzz seed {seed}: {steps} steps, {ok} accepted, {refused} refused, every invariant held");
+    let index = m.env.anchor::<portfolio_margin::state::CollateralAsset>(&m.usdc).await.loss_index();
+    let dust = m.assert_conserved(&all).await;
+    println!(
+        "fuzz seed {seed}: {steps} steps, {ok} accepted, {refused} refused, {bankruptcies} bankruptcies \
+         (loss index {:.9}, dust {dust}), every invariant held",
+        index as f64 / portfolio_margin::state::LOSS_INDEX_ONE as f64
+    );
     assert!(ok > 0 && refused > 0, "the run exercised both outcomes");
 }

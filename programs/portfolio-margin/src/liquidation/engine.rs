@@ -30,6 +30,8 @@ pub struct PricedCollateral {
     pub asset: Pubkey,
     pub amount: u64,
     pub decimals: u8,
+    /// The asset's loss index (balances move at their effective amounts).
+    pub index: u64,
     /// Oracle mid price in quote units (asset price / quote price, rounded down).
     pub price: Price,
 }
@@ -38,6 +40,8 @@ pub struct PricedCollateral {
 pub struct Priced {
     pub quote: Pubkey,
     pub quote_decimals: u8,
+    /// The quote asset's loss index.
+    pub quote_index: u64,
     pub positions: Vec<PricedPosition>,
     pub collateral: Vec<PricedCollateral>,
 }
@@ -70,6 +74,7 @@ pub fn price(
     let mut out = Priced {
         quote: *quote.0,
         quote_decimals: quote.1.decimals,
+        quote_index: quote.1.loss_index(),
         positions: Vec::with_capacity(args.positions.len()),
         collateral: Vec::with_capacity(args.collateral.len()),
     };
@@ -101,12 +106,14 @@ pub fn price(
     for (i, t) in args.collateral.iter().enumerate() {
         let dup = args.collateral[..i].iter().any(|o| o.asset == t.asset);
         let slot = acc.balance_slot(&t.asset).ok_or(PmError::InvalidLiquidationRequest)?;
-        let held = acc.balances[slot].amount;
+        let asset = view.asset(&t.asset)?;
+        let index = asset.loss_index();
+        let held = acc.effective(slot, index)?; // after any socialized loss
         let ok = !dup && t.asset != *quote.0 && t.amount > 0 && held > 0 && t.amount <= held as u64;
         require!(ok, PmError::InvalidLiquidationRequest);
-        let asset = view.asset(&t.asset)?;
         let price = view.price(asset)?.price.div(quote_price, Round::Down).map_err(kernel_err)?;
-        out.collateral.push(PricedCollateral { asset: t.asset, amount: t.amount, decimals: asset.decimals, price });
+        let decimals = asset.decimals;
+        out.collateral.push(PricedCollateral { asset: t.asset, amount: t.amount, decimals, index, price });
     }
     Ok(out)
 }
@@ -135,11 +142,11 @@ pub fn transfer(
         let lots = n.checked_mul(pos.sign).ok_or(PmError::Overflow)?;
         let value = units::cash(lots, pos.per_lot)?;
         let (taker, maker) = legs(pos.is_option, lots, value)?;
-        let mut oi = apply(liquidatee, &pos.instrument, &p.quote, maker)?;
-        let mut realized = realize_flat(liquidatee, &pos.instrument, &p.quote)?;
+        let mut oi = apply(liquidatee, &pos.instrument, &p.quote, p.quote_index, maker)?;
+        let mut realized = realize_flat(liquidatee, &pos.instrument, &p.quote, p.quote_index)?;
         if let Some(l) = liquidator.as_deref_mut() {
-            oi += apply(l, &pos.instrument, &p.quote, taker)?;
-            realized += realize_flat(l, &pos.instrument, &p.quote)?;
+            oi += apply(l, &pos.instrument, &p.quote, p.quote_index, taker)?;
+            realized += realize_flat(l, &pos.instrument, &p.quote, p.quote_index)?;
         }
         m.lots.push(lots);
         m.values.push(value);
@@ -151,11 +158,11 @@ pub fn transfer(
         let signed = i64::try_from(a).map_err(|_| PmError::Overflow)?;
         let value = quote_value(signed, c.decimals, c.price, Round::Down).map_err(kernel_err)?;
         let paid = units::money_to_native(value, p.quote_decimals, Round::Down)?;
-        liquidatee.credit(&c.asset, -signed)?;
-        liquidatee.credit(&p.quote, paid)?;
+        liquidatee.credit(&c.asset, c.index, -signed)?;
+        liquidatee.credit(&p.quote, p.quote_index, paid)?;
         if let Some(l) = liquidator.as_deref_mut() {
-            l.credit(&c.asset, signed)?;
-            l.credit(&p.quote, -paid)?;
+            l.credit(&c.asset, c.index, signed)?;
+            l.credit(&p.quote, p.quote_index, -paid)?;
         }
         m.collateral_value = m.collateral_value.add(value).map_err(kernel_err)?;
         m.amounts.push(a);
@@ -185,10 +192,10 @@ pub fn apply_fee(
         return Ok(0);
     }
     let to_insurance = ((fee as i128 * share.raw() as i128) >> 48) as i64;
-    liquidatee.credit(&p.quote, -fee)?;
-    liquidator.credit(&p.quote, fee - to_insurance)?;
+    liquidatee.credit(&p.quote, p.quote_index, -fee)?;
+    liquidator.credit(&p.quote, p.quote_index, fee - to_insurance)?;
     if to_insurance != 0 {
-        insurance.credit(&p.quote, to_insurance)?;
+        insurance.credit(&p.quote, p.quote_index, to_insurance)?;
     }
     Ok(to_insurance)
 }

@@ -1,4 +1,5 @@
 use crate::error::PmError;
+use crate::state::collateral::{LOSS_INDEX_ONE, effective_amount};
 use anchor_lang::prelude::*;
 
 /// Capacities of one margin account (match the kernel's).
@@ -57,7 +58,12 @@ pub struct MarginAccount {
     /// Unix seconds a check last confirmed equity < maintenance (0 = never). A clock not
     /// confirmed within the auction's ramp restarts (see [`MarginAccount::auction_start`]).
     pub liquidatable_seen: i64,
-    pub reserved: [u8; 232],
+    /// Per balance slot (moves with it): the asset's `loss_index` the slot was last settled
+    /// at; 0 = never written down ([`LOSS_INDEX_ONE`]). A positive balance is worth amount x
+    /// the asset's index now / this (see [`MarginAccount::effective`]); every change to a
+    /// balance first settles its slot to that effective amount at the current index.
+    pub balance_index: [u64; MAX_BALANCES],
+    pub reserved: [u8; 168],
 }
 
 const _: () =
@@ -71,9 +77,56 @@ impl MarginAccount {
         self.balances[..self.n_balances as usize].iter().position(|b| b.asset == *asset)
     }
 
-    /// The balance of `asset` (0 without a slot).
+    /// The balance of `asset` as last settled (0 without a slot): its raw amount, which a
+    /// socialized loss since may have written down (see [`MarginAccount::balance_at`]).
     pub fn balance(&self, asset: &Pubkey) -> i64 {
         self.balance_slot(asset).map(|i| self.balances[i].amount).unwrap_or(0)
+    }
+
+    /// The effective balance of `asset` when its loss index is `index` (0 without a slot).
+    pub fn balance_at(&self, asset: &Pubkey, index: u64) -> Result<i64> {
+        self.balance_slot(asset).map_or(Ok(0), |i| self.effective(i, index))
+    }
+
+    /// The loss index slot `i` was last settled at ([`LOSS_INDEX_ONE`] if never written down).
+    pub fn slot_index(&self, i: usize) -> u64 {
+        if self.balance_index[i] == 0 { LOSS_INDEX_ONE } else { self.balance_index[i] }
+    }
+
+    /// The effective amount of slot `i` when its asset's loss index is `index`: a positive
+    /// amount x index / the slot's index, rounded down; a debt in full.
+    pub fn effective(&self, i: usize, index: u64) -> Result<i64> {
+        effective_amount(self.balances[i].amount, self.balance_index[i], index)
+    }
+
+    /// Settles slot `i` at `index`: its amount becomes the effective amount and the slot
+    /// records `index`. Returns the amount; the caller closes the slot if it is now zero.
+    pub fn settle_slot(&mut self, i: usize, index: u64) -> Result<i64> {
+        let amount = self.effective(i, index)?;
+        self.balances[i].amount = amount;
+        self.balance_index[i] = if index >= LOSS_INDEX_ONE { 0 } else { index };
+        Ok(amount)
+    }
+
+    /// Settles the balance of `asset` (if any) at `index`, freeing its slot if written down
+    /// to zero. Returns the effective amount (0 without a slot).
+    pub fn settle_asset(&mut self, asset: &Pubkey, index: u64) -> Result<i64> {
+        let Some(i) = self.balance_slot(asset) else { return Ok(0) };
+        let amount = self.settle_slot(i, index)?;
+        self.close_empty_balance(i);
+        Ok(amount)
+    }
+
+    /// Settles every balance at its asset's current index (`index_of`), freeing slots written
+    /// down to zero: afterwards every raw amount is the effective amount.
+    pub fn settle_all(&mut self, index_of: impl Fn(&Pubkey) -> Result<u64>) -> Result<()> {
+        // From the last slot down: closing slot i moves the (already settled) last one into it.
+        for i in (0..self.n_balances as usize).rev() {
+            let index = index_of(&self.balances[i].asset)?;
+            self.settle_slot(i, index)?;
+            self.close_empty_balance(i);
+        }
+        Ok(())
     }
 
     /// Lots held in `instrument` (0 without a slot).
@@ -101,6 +154,7 @@ impl MarginAccount {
             return None;
         }
         self.balances[n] = Balance { asset: *asset, amount: 0 };
+        self.balance_index[n] = 0;
         self.n_balances += 1;
         Some(n)
     }
@@ -146,13 +200,20 @@ impl MarginAccount {
         self.balance_slot_or_open(asset).ok_or_else(|| PmError::CollateralCapacityExceeded.into())
     }
 
-    /// Slots dense and unique, counts within capacity, lots within range.
+    /// Slots dense and unique, counts within capacity, lots within range, loss indexes at most
+    /// one and zero in free slots (a slot's index >= its asset's is checked where the asset is
+    /// read: `Snapshot::refill`).
     pub fn invariant(&self) -> Result<()> {
         let (nb, np) = (self.n_balances as usize, self.n_positions as usize);
         require!(nb <= MAX_BALANCES && np <= MAX_POSITIONS, PmError::AccountCorrupt);
         let bal = &self.balances;
         require!(bal[..nb].iter().all(|b| b.asset != Pubkey::default() && b.amount != 0), PmError::AccountCorrupt);
         require!(bal[nb..].iter().all(|b| *b == Balance::default()), PmError::AccountCorrupt);
+        let idx = &self.balance_index;
+        require!(
+            idx[..nb].iter().all(|&x| x <= LOSS_INDEX_ONE) && idx[nb..].iter().all(|&x| x == 0),
+            PmError::AccountCorrupt
+        );
         require!((1..nb).all(|i| bal[..i].iter().all(|o| o.asset != bal[i].asset)), PmError::AccountCorrupt);
         let pos = &self.positions;
         let lots_ok = |p: &PositionSlot| p.lots.unsigned_abs() <= risk_kernel::margin::MAX_LOTS as u64;
@@ -172,22 +233,31 @@ impl MarginAccount {
         }
     }
 
-    /// Adds `delta` native units to the balance of `asset` (opening the slot if needed);
-    /// a balance may go negative (a liability) through settlement.
-    pub fn credit(&mut self, asset: &Pubkey, delta: i64) -> Result<()> {
+    /// Adds `delta` native units to the balance of `asset` (opening the slot if needed), whose
+    /// loss index is now `index`: the slot is settled at `index` first, so `delta` is new money
+    /// at the current index. A balance may go negative (a liability) through settlement.
+    pub fn credit(&mut self, asset: &Pubkey, index: u64, delta: i64) -> Result<()> {
         let i = self.balance_slot_or_open(asset).ok_or(PmError::CollateralCapacityExceeded)?;
-        let b = &mut self.balances[i];
-        b.amount = b.amount.checked_add(delta).ok_or(PmError::Overflow)?;
-        self.close_empty_balance(i);
+        self.credit_slot(i, index, delta)?;
         Ok(())
     }
 
-    /// Frees the slot of a zero balance (keeps slots dense).
+    /// [`MarginAccount::credit`] to slot `i`; frees it if it ends at zero. Returns the amount.
+    pub fn credit_slot(&mut self, i: usize, index: u64, delta: i64) -> Result<i64> {
+        let amount = self.settle_slot(i, index)?.checked_add(delta).ok_or(PmError::Overflow)?;
+        self.balances[i].amount = amount;
+        self.close_empty_balance(i);
+        Ok(amount)
+    }
+
+    /// Frees the slot of a zero balance (keeps slots dense; its loss index moves with it).
     pub fn close_empty_balance(&mut self, i: usize) {
         let n = self.n_balances as usize;
         if i < n && self.balances[i].amount == 0 {
             self.balances[i] = self.balances[n - 1];
+            self.balance_index[i] = self.balance_index[n - 1];
             self.balances[n - 1] = Balance::default();
+            self.balance_index[n - 1] = 0;
             self.n_balances -= 1;
         }
     }

@@ -7,8 +7,9 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, Tran
 
 /// Withdraws to any token account of the owner's choosing. Owner only (a delegate never
 /// withdraws). Allowed only if equity >= initial margin afterwards, with every balance valued;
-/// the remaining accounts are what `margin` documents. While the asset carries a
-/// socialized loss, `amount` is debited and its backed share is paid (see `resolve_bankruptcy`).
+/// the remaining accounts are what `margin` documents. The balance is first settled at the
+/// asset's loss index (a socialized loss has written it down, see `resolve_bankruptcy`);
+/// `amount` of that effective balance is debited and paid in full.
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -47,9 +48,9 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
         }
         let slot = acc.balance_slot(&asset_key).ok_or(PmError::InsufficientBalance)?;
         let debit = i64::try_from(amount).map_err(|_| PmError::Overflow)?;
-        require!(acc.balances[slot].amount >= debit, PmError::InsufficientBalance);
-        acc.balances[slot].amount -= debit;
-        acc.close_empty_balance(slot);
+        let index = ctx.accounts.asset.loss_index();
+        require!(acc.settle_slot(slot, index)? >= debit, PmError::InsufficientBalance);
+        acc.credit_slot(slot, index, -debit)?;
     }
     // The margin check sees the account after the withdrawal.
     let report = {
@@ -60,11 +61,8 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     // Initial margin met, so healthy: no liquidation auction clock runs.
     ctx.accounts.margin_account.load_mut()?.liquidatable_since = 0;
 
-    // Pro-rata share of an outstanding socialized loss: pay the backed part, retire the rest.
-    let paid = u64::try_from(ctx.accounts.asset.backed(i64::try_from(amount).map_err(|_| PmError::Overflow)?)?)
-        .map_err(|_| PmError::Overflow)?;
-    let asset = &mut ctx.accounts.asset;
-    asset.socialized_loss = asset.socialized_loss.saturating_sub(amount - paid);
+    // The balance was settled at the loss index: what was debited is paid in full.
+    let paid = amount;
     let seeds: &[&[u8]] = &[seeds::VAULT_AUTHORITY, &[ctx.accounts.config.vault_authority_bump]];
     token_interface::transfer_checked(
         CpiContext::new_with_signer(

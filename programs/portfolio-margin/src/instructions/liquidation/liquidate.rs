@@ -24,7 +24,8 @@ pub struct Liquidate<'info> {
     pub config: Box<Account<'info, Config>>,
     /// The asset cash moves in: the quote asset of the requested positions' underlyings (a
     /// registered quote asset even when only collateral is taken).
-    #[account(constraint = quote_asset.is_quote != 0 @ PmError::WrongQuoteAsset)]
+    /// Writable: its `net_cash` records the P&L flat positions realize (see `resolve_bankruptcy`).
+    #[account(mut, constraint = quote_asset.is_quote != 0 @ PmError::WrongQuoteAsset)]
     pub quote_asset: Box<Account<'info, CollateralAsset>>,
     #[account(mut)]
     pub liquidatee: AccountLoader<'info, MarginAccount>,
@@ -53,7 +54,9 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let view = MarketView::from_infos(rem, now)?;
     let (liquidatee_key, liquidator_key) = (ctx.accounts.liquidatee.key(), ctx.accounts.liquidator_account.key());
 
-    let before = Box::new(*ctx.accounts.liquidatee.load()?);
+    let mut before = Box::new(*ctx.accounts.liquidatee.load()?);
+    // Every balance at its effective amount after socialized losses (written back below).
+    before.settle_all(|a| Ok(view.asset(a)?.loss_index()))?;
     // A balance left out would understate equity: never liquidate on a partial view.
     let mut snap = Snapshot::new(&view, &before, config)?;
     let r0 = Health::of(snap.check()?.require_complete()?.as_ref());
@@ -99,6 +102,8 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
         let mut inst = loader.load_mut()?;
         inst.open_interest = inst.open_interest.checked_add(moves.oi[i]).ok_or(PmError::Overflow)?;
         inst.net_cash = inst.net_cash.checked_add(moves.realized[i]).ok_or(PmError::Overflow)?;
+        let quote = &mut ctx.accounts.quote_asset;
+        quote.net_cash = quote.net_cash.checked_add(moves.realized[i]).ok_or(PmError::Overflow)?;
         emit!(PositionLiquidated {
             liquidatee: liquidatee_key,
             liquidator: liquidator_key,

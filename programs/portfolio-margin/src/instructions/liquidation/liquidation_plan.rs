@@ -54,7 +54,9 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
     let now = Clock::get()?.unix_timestamp;
     let rem = ctx.remaining_accounts;
     let view = MarketView::from_infos(rem, now)?;
-    let acc = Box::new(*ctx.accounts.margin_account.load()?);
+    let mut acc = Box::new(*ctx.accounts.margin_account.load()?);
+    // Balances at their effective amounts after socialized losses, as `liquidate` sees them.
+    acc.settle_all(|a| Ok(view.asset(a)?.loss_index()))?;
     let mut snap = Snapshot::new(&view, &acc, config)?;
     let r0 = snap.check()?.require_complete()?;
     let r0 = crate::margin::Health::of(&r0);

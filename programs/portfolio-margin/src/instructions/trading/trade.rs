@@ -59,6 +59,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
 
     let inst_key = ctx.accounts.instrument.key();
     let quote = ctx.accounts.quote_asset.key();
+    let quote_index = ctx.accounts.quote_asset.loss_index();
     let u = &ctx.accounts.underlying;
     let (is_option, lot_size, fair) = {
         let inst = ctx.accounts.instrument.load()?;
@@ -100,7 +101,8 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         let mut maker = ctx.accounts.maker_account.load_mut()?;
         let mut taker = ctx.accounts.taker_account.load_mut()?;
         maker.last_nonce = args.nonce;
-        apply(&mut maker, &inst_key, &quote, maker_leg)? + apply(&mut taker, &inst_key, &quote, taker_leg)?
+        apply(&mut maker, &inst_key, &quote, quote_index, maker_leg)?
+            + apply(&mut taker, &inst_key, &quote, quote_index, taker_leg)?
     };
     {
         let mut inst = ctx.accounts.instrument.load_mut()?;
