@@ -359,12 +359,20 @@ async fn bankruptcy_runs_the_waterfall_insurance_then_socialized() {
     assert_eq!(m.env.margin(&saver.margin).await.n_balances, 0);
     assert_eq!(m.assert_conserved(&everyone).await, dust, "a withdrawal moves no dust");
 
-    // The maker's gain (the other side of the victim's loss) is credited in full when it
-    // settles: the vault still covers every claim.
+    // The maker's gain (the other side of the victim's loss) is realized live only from what
+    // the victim actually paid in (M-6: its debt, socialized above, pays nobody); the gain
+    // stays in the position until expiry settles it. The vault still covers every claim.
     m.crank(60.0).await.unwrap();
+    let pool = m.env.zero_copy::<portfolio_margin::state::Instrument>(&f).await.pnl_pool;
+    let held = m.env.margin(&maker.margin).await.balance(&m.usdc);
     let ix = m.realize_ix(f, maker.margin, maker.key.pubkey());
     m.env.send(&[ix], &[&maker.key.insecure_clone()]).await.unwrap();
-    assert!(m.env.anchor::<CollateralAsset>(&m.usdc).await.net_cash.abs() < 10, "the gain realized");
+    let paid = m.env.margin(&maker.margin).await.balance(&m.usdc) - held;
+    // The victim's collateral was wSOL (sold to liquidators), its USDC loss a debt: it paid
+    // nothing in, so nothing is paid out live.
+    assert_eq!((pool, paid), (0, 0));
+    assert_eq!(m.env.zero_copy::<portfolio_margin::state::Instrument>(&f).await.pnl_pool, 0);
+    assert!(m.env.margin(&maker.margin).await.lots(&f) != 0, "the unpaid gain stays a position");
     assert!(m.assert_conserved(&everyone).await >= 0);
 }
 

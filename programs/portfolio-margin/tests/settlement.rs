@@ -7,6 +7,7 @@ use common::market::*;
 use common::*;
 use portfolio_margin::error::PmError;
 use portfolio_margin::state::{Instrument, phase};
+use solana_signer::Signer;
 
 const USDC: i64 = 1_000_000;
 
@@ -75,6 +76,15 @@ async fn expiry_pays_intrinsic_value_and_frees_the_slots() {
     m.assert_conserved(&accounts).await;
 }
 
+/// Realizes a live position of `t` (signed by its owner, M-6); no position is the only
+/// acceptable refusal.
+async fn realize_if_held(m: &mut Market, inst: anchor_lang::prelude::Pubkey, t: &Trader) {
+    let ix = m.realize_ix(inst, t.margin, t.key.pubkey());
+    if let Err(e) = m.env.send(&[ix], &[&t.key.insecure_clone()]).await {
+        assert_eq!(custom_code(&e), Some(pm_code(PmError::NoPosition)), "realizing {inst} for {}", t.margin);
+    }
+}
+
 /// Settles `acc`'s position in `inst`; an account without one is the only acceptable refusal.
 async fn settle_if_held(m: &mut Market, inst: anchor_lang::prelude::Pubkey, acc: anchor_lang::prelude::Pubkey) {
     if let Err(e) = m.env.send(&[m.settle_position_ix(inst, acc)], &[]).await {
@@ -121,8 +131,8 @@ async fn books_always_match_the_vault_under_random_trading_and_settlement() {
             1 => {
                 // P&L of a linear instrument into cash, for a random account.
                 let i = insts[2 + dice.next(2) as usize];
-                let acc = accounts[dice.next(3) as usize];
-                settle_if_held(&mut m, i, acc).await;
+                let t = &traders[dice.next(3) as usize];
+                realize_if_held(&mut m, i, t).await;
             }
             _ => {
                 let (x, y) = (dice.next(3) as usize, 1 + dice.next(2) as usize);
@@ -148,10 +158,14 @@ async fn books_always_match_the_vault_under_random_trading_and_settlement() {
     for i in &insts[..3] {
         m.env.send(&[m.settle_price_ix(*i, final_price)], &[]).await.unwrap();
     }
-    for i in insts {
+    for i in &insts[..3] {
         for acc in &accounts {
-            settle_if_held(&mut m, i, *acc).await;
+            settle_if_held(&mut m, *i, *acc).await;
         }
+    }
+    // The perpetual never expires: its P&L is realized by each owner (paid from the pool).
+    for t in &traders {
+        realize_if_held(&mut m, insts[3], t).await;
     }
     m.assert_conserved(&accounts).await;
     for i in &insts[..3] {

@@ -58,7 +58,11 @@ pub struct Instrument {
     pub bump: u8,
     pub padding: [u8; 4],
     pub risk: [u64; RISK_WORDS],
-    pub reserved: [u8; 64],
+    /// Quote native units that live losers have actually paid in by realizing (covered by
+    /// their quote balance), not yet paid out to live winners: a live profit is realized only
+    /// from this (M-6). Expiry settlement pays in full and does not use it.
+    pub pnl_pool: i64,
+    pub reserved: [u8; 56],
 }
 
 const _: () = assert!(core::mem::size_of::<Instrument>() == 32 + 9 * 8 + 8 + 8 * RISK_WORDS + 64);

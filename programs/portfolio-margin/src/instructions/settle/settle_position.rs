@@ -10,10 +10,10 @@ use risk_kernel::{Price, Ratio, Round};
 ///   settlement price; futures: settlement price x lots - cost) is paid and the slot freed.
 /// - Live futures and perpetuals (M-6): only the account's owner or delegate realizes, signing
 ///   as the first remaining account (a stranger cannot lock in a loss at a pushed mark). A
-///   loss at the cached mark is realized in full; a profit only up to what the instrument's
-///   losers have paid in (`-net_cash`), the rest staying unrealized: a profit is paid from
-///   realized losses, never from other depositors' money. The position's cost moves by what
-///   was realized.
+///   loss at the cached mark is realized in full, and what the loser's quote balance covers
+///   joins the instrument's `pnl_pool`; a profit is realized only up to that pool, the rest
+///   staying unrealized: a live profit is paid from losses actually paid in, never from other
+///   depositors' money or from a debt. The position's cost moves by what was realized.
 ///
 /// Cash per lot is one integer for every account (rounded down), so an expiry's payments sum
 /// to exactly zero; the instrument's `net_cash` records what accounts received in total.
@@ -64,8 +64,21 @@ pub fn handler(ctx: Context<SettlePosition>) -> Result<()> {
     };
     let value = units::cash(pos.lots, per_lot)?;
     let pnl = value.checked_sub(pos.cost).ok_or(PmError::Overflow)?;
-    // A live profit is paid only from losses already realized into this instrument.
-    let amount = if expired { pnl } else { pnl.min(inst.net_cash.checked_neg().ok_or(PmError::Overflow)?.max(0)) };
+    // Live: a loss feeds the pool with what the loser's quote balance covers (a debt pays
+    // nobody); a profit is paid only from the pool, the rest staying unrealized.
+    let quote_key = ctx.accounts.quote_asset.key();
+    let index = ctx.accounts.quote_asset.loss_index();
+    let amount = if expired {
+        pnl
+    } else if pnl < 0 {
+        let covered = acc.balance_at(&quote_key, index)?.max(0).min(pnl.checked_neg().ok_or(PmError::Overflow)?);
+        inst.pnl_pool = inst.pnl_pool.checked_add(covered).ok_or(PmError::Overflow)?;
+        pnl
+    } else {
+        let paid = pnl.min(inst.pnl_pool.max(0));
+        inst.pnl_pool -= paid;
+        paid
+    };
     {
         let p = &mut acc.positions[i];
         if expired {
@@ -77,8 +90,7 @@ pub fn handler(ctx: Context<SettlePosition>) -> Result<()> {
     }
     acc.close_flat_position(i);
     if amount != 0 {
-        let index = ctx.accounts.quote_asset.loss_index();
-        acc.credit(&ctx.accounts.quote_asset.key(), index, amount)?;
+        acc.credit(&quote_key, index, amount)?;
     }
     inst.net_cash = inst.net_cash.checked_add(amount).ok_or(PmError::Overflow)?;
     let quote = &mut ctx.accounts.quote_asset;
