@@ -76,7 +76,7 @@ fn short_option_minimum_charges_deep_otm_shorts() {
 }
 
 #[test]
-fn haircut_grows_with_size() {
+fn haircut_grows_with_size_marginally() {
     let mut sol = usdc(0.0);
     sol.decimals = 9;
     sol.price = p(150.0);
@@ -90,10 +90,12 @@ fn haircut_grows_with_size() {
         collateral::value(&c).unwrap()
     };
     let small = value_at(10.0); // $1,500
-    let big = value_at(100_000.0); // $15M: haircut 0.10 + 0.05 sqrt(15)
-    let h_big = 0.10 + 0.05 * 15f64.sqrt();
-    close(big.maintenance, 15_000_000.0 * (1.0 - h_big), 1e-3);
+    let big = value_at(100_000.0); // $15M: marginally, v (1 - h0) - (2/3) g v^1.5 / sqrt(ref)
+    let want = 15e6 * 0.90 - 2.0 / 3.0 * 0.05 * 15e6f64.powf(1.5) / 1e3;
+    close(big.maintenance, want, 1.0);
+    assert!(big.maintenance.to_f64() <= want);
     assert!(small.maintenance.to_f64() / 1500.0 > big.maintenance.to_f64() / 15e6);
+    assert!(big.maintenance > value_at(50_000.0).maintenance, "more is worth more");
     // A liability is valued at price + conf and a haircut that makes it larger.
     let debt = collateral::value(&Collateral { amount: -1_000_000_000, conf: p(1.0), ..sol }).unwrap();
     close(debt.maintenance, -(151.0 * (1.0 + 0.10 + 0.05 * (150.0f64 / 1e6).sqrt())), 1e-6);
@@ -177,4 +179,83 @@ fn bad_input_is_an_error() {
     bad.strike = p(3000.0);
     bad.vol = Ratio::ZERO;
     assert!(matches!(run(&[pos(0, bad, 1, 0.0)]), Err(KernelError::InvalidInput(_))));
+}
+
+/// jitoSOL-like balance of `tokens` at 150 mapped into SOL's group (no conf, no haircut) with a
+/// 2% depeg shock, alone in an account with a fixed 10% maintenance range.
+fn mapped(tokens: f64, depeg: f64) -> risk_kernel::margin::MarginReport {
+    let mut u = underlying(150.0, 0.8);
+    u.maintenance = fixed_scan(0.10);
+    u.initial = fixed_scan(0.15);
+    let und = [u];
+    let grid = ScenarioGrid::span16(r(0.35)).unwrap();
+    let sol = Collateral {
+        amount: (tokens * 1e9) as i64,
+        decimals: 9,
+        price: p(150.0),
+        conf: p(0.0),
+        maint_haircut: Ratio::ZERO,
+        init_haircut: Ratio::ZERO,
+        group: Some(0),
+        depeg_shock: r(depeg),
+        ..usdc(0.0)
+    };
+    let coll = [sol];
+    margin_full(&Portfolio { underlyings: &und, positions: &[], collateral: &coll, grid: &grid, spread_credits: &[] })
+        .unwrap()
+}
+
+/// The depeg shock always counts against the account: an asset is worth market (1 - d) in the
+/// group's scenarios, a liability market (1 + d) (more is owed, never less). P&L at a move m:
+/// kept (1 + m) - market. Default grid order: (-R, vol up), (-R, vol down), ..., index 6 = 0,
+/// index 12 = +R, 14 = -2R and 15 = +2R (weight 0.35).
+#[test]
+fn depeg_shock_is_always_against_the_account() {
+    let market = 10.0 * 150.0;
+    let pnl = |kept: f64, m: f64| kept * (1.0 + m) - market;
+    // Asset: kept = 1500 x 0.98 = 1470.
+    let g = mapped(10.0, 0.02).groups()[0];
+    close(g.maintenance.pnl[6], pnl(1470.0, 0.0), 1e-6); // -30: the depeg alone
+    close(g.maintenance.pnl[0], pnl(1470.0, -0.10), 1e-6); // -177
+    close(g.maintenance.loss, 177.0, 1e-6);
+    // Liability: kept = -1500 x 1.02 = -1530 (before: -1470, the depeg was a gain of 30).
+    let (market, g) = (-market, mapped(-10.0, 0.02).groups()[0]);
+    let pnl = |kept: f64, m: f64| kept * (1.0 + m) - market;
+    close(g.maintenance.pnl[6], pnl(-1530.0, 0.0), 1e-6); // -30, not +30
+    close(g.maintenance.pnl[12], pnl(-1530.0, 0.10), 1e-6); // -183
+    close(g.maintenance.pnl[15], pnl(-1530.0, 0.20), 1e-6); // -336, weighted 117.6
+    close(g.maintenance.loss, 183.0, 1e-6);
+    assert!(g.maintenance.pnl[6].is_negative(), "a liability's depeg is never a gain");
+    // Without a depeg both are the bare price move.
+    let g0 = mapped(-10.0, 0.0).groups()[0];
+    close(g0.maintenance.pnl[6], 0.0, 1e-6);
+    close(g0.maintenance.loss, 150.0, 1e-6);
+}
+
+/// Initial scan parameters must cover maintenance's one by one (issue 11, item 8).
+#[test]
+fn initial_scan_parameters_cover_maintenance_one_by_one() {
+    use risk_kernel::scenario::validate_levels;
+    let mm = scan(0.08, 0.25);
+    let im = ScanParams { vol_mult: r(4.5), conf_mult: r(1.5), ..scan(0.12, 0.35) };
+    assert_eq!(validate_levels(&mm, &im), Ok(()));
+    assert_eq!(validate_levels(&mm, &mm), Ok(()), "equal levels are allowed");
+    let cases: [(ScanParams, &str); 6] = [
+        (ScanParams { min_range: r(0.07), ..im }, "min_range"),
+        (ScanParams { vol_mult: r(2.0), ..im }, "vol_mult"),
+        (ScanParams { horizon: r(0.5 / 365.0), ..im }, "horizon"),
+        (ScanParams { conf_mult: r(0.5), ..im }, "conf_mult"),
+        (ScanParams { vol_scan: r(0.2), ..im }, "vol_scan"),
+        (ScanParams { dynamic: false, ..im }, "dynamic"),
+    ];
+    for (bad, name) in cases {
+        match validate_levels(&mm, &bad) {
+            Err(KernelError::InvalidInput(msg)) => assert!(msg.contains(name), "{name}: {msg}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A fixed maintenance range under a dynamic initial one is fine (it can only be wider).
+    assert_eq!(validate_levels(&ScanParams { dynamic: false, ..mm }, &im), Ok(()));
+    let negative = ScanParams { vol_scan: r(-0.1), ..mm };
+    assert!(validate_levels(&negative, &im).is_err());
 }

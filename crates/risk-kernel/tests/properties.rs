@@ -155,3 +155,51 @@ proptest! {
         prop_assert!(v.initial <= v.maintenance);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// A mapped balance's depeg shock is a charge, never a gain: with the shock, every scenario
+    /// P&L of its group is at most what it is without (assets and liabilities, both levels), so
+    /// the group's loss never falls; at an unchanged spot the P&L is never positive.
+    #[test]
+    fn depeg_charge_is_never_a_gain(
+        tokens in -1e6f64..1e6, depeg in 0.0f64..1.0, spot in 1.0f64..1e5, vol in 0.1f64..2.0,
+    ) {
+        let und = [underlying(spot, vol)];
+        let grid = ScenarioGrid::span16(r(0.35)).unwrap();
+        let run = |d: f64| {
+            let c = risk_kernel::collateral::Collateral {
+                amount: (tokens * 1e6) as i64, price: p(spot), conf: Price::ZERO, group: Some(0), depeg_shock: r(d), ..usdc(0.0)
+            };
+            margin_full(&Portfolio { underlyings: &und, positions: &[], collateral: &[c], grid: &grid, spread_credits: &[] }).unwrap()
+        };
+        let (with, without) = (run(depeg), run(0.0));
+        let (g, g0) = (&with.groups()[0], &without.groups()[0]);
+        for (a, b) in g.maintenance.pnl.iter().zip(&g0.maintenance.pnl).chain(g.initial.pnl.iter().zip(&g0.initial.pnl)) {
+            prop_assert!(a <= b, "{a:?} > {b:?} without the depeg");
+        }
+        prop_assert!(g.maintenance.loss >= g0.maintenance.loss && g.initial.loss >= g0.initial.loss);
+        prop_assert!(!g.maintenance.pnl[6].is_positive(), "unchanged spot: {:?}", g.maintenance.pnl[6]);
+        prop_assert!(with.maintenance >= without.maintenance && with.initial >= without.initial);
+    }
+
+    /// Scan parameters that pass `validate_levels` give an initial range at least the
+    /// maintenance range in every market.
+    #[test]
+    fn validated_levels_give_initial_range_at_least_maintenance(
+        mm in (0.0f64..0.3, 0.0f64..6.0, 0.1f64..5.0, 0.0f64..3.0, 0.0f64..0.6, any::<bool>()),
+        up in (0.0f64..0.1, 0.0f64..2.0, 0.0f64..2.0, 0.0f64..1.0, 0.0f64..0.2, any::<bool>()),
+        spot in 1.0f64..1e5, conf in 0.0f64..0.02, atm in 0.05f64..3.0,
+    ) {
+        use risk_kernel::scenario::{ScanParams, scan_range, validate_levels};
+        let m = ScanParams { min_range: r(mm.0), vol_mult: r(mm.1), horizon: r(mm.2 / 365.0), conf_mult: r(mm.3), vol_scan: r(mm.4), dynamic: mm.5 };
+        let i = ScanParams {
+            min_range: r(mm.0 + up.0), vol_mult: r(mm.1 + up.1), horizon: r((mm.2 + up.2) / 365.0),
+            conf_mult: r(mm.3 + up.3), vol_scan: r(mm.4 + up.4), dynamic: mm.5 || up.5,
+        };
+        prop_assert_eq!(validate_levels(&m, &i), Ok(()));
+        let range = |s: &ScanParams| scan_range(s, p(spot), p(spot * conf), r(atm)).unwrap();
+        prop_assert!(range(&i) >= range(&m));
+    }
+}

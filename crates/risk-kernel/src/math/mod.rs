@@ -108,6 +108,24 @@ pub fn exp(x: Ratio) -> Result<Ratio> {
     Ok(Ratio::from_raw(if k >= 0 { p << k } else { p >> -k }))
 }
 
+/// floor(sqrt(n)) of an integer, with native 64-bit division only (a handful of Newton steps).
+pub fn isqrt(n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    // 2^ceil(bits/2) >= sqrt(n): Newton from above decreases monotonically to the floor.
+    // r + n/r <= 2^33 at every step, so nothing overflows.
+    let bits = 64 - n.leading_zeros();
+    let mut r: u64 = 1 << bits.div_ceil(2);
+    loop {
+        let next = (r + n / r) >> 1;
+        if next >= r {
+            return r;
+        }
+        r = next;
+    }
+}
+
 /// Square root, rounded down; x must be >= 0. Newton on the 128-bit integer x * 2^48.
 pub fn sqrt(x: Ratio) -> Result<Ratio> {
     let x = x.raw();
