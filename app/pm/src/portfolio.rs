@@ -6,6 +6,7 @@ use risk_kernel::margin::{Position, SpreadCredit, Underlying};
 use risk_kernel::scenario::{ScanParams, Scenario, ScenarioGrid};
 use risk_kernel::{Fixed, Money, Price, Ratio};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,35 +39,38 @@ pub struct UnderlyingIn {
     pub min_vol: f64,
     #[serde(default = "default_short_option_min")]
     pub short_option_min: f64,
-    #[serde(default = "ScanIn::maintenance")]
+    #[serde(default)]
     pub maintenance: ScanIn,
-    #[serde(default = "ScanIn::initial")]
+    #[serde(default)]
     pub initial: ScanIn,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+/// Scan parameters of one level as written: a field left out takes its own level's default
+/// ([`ScanDefaults`]), so a partial initial block never inherits maintenance values.
+#[derive(Deserialize, Clone, Copy, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ScanIn {
-    pub min_range: f64,
-    #[serde(default = "default_vol_mult")]
-    pub vol_mult: f64,
-    #[serde(default = "default_horizon_days")]
-    pub horizon_days: f64,
-    #[serde(default = "default_conf_mult")]
-    pub conf_mult: f64,
-    pub vol_scan: f64,
-    #[serde(default = "default_true")]
-    pub dynamic: bool,
+    pub min_range: Option<f64>,
+    pub vol_mult: Option<f64>,
+    pub horizon_days: Option<f64>,
+    pub conf_mult: Option<f64>,
+    pub vol_scan: Option<f64>,
+    pub dynamic: Option<bool>,
 }
 
-impl ScanIn {
-    fn maintenance() -> Self {
-        Self { min_range: 0.08, vol_mult: 3.0, horizon_days: 1.0, conf_mult: 1.0, vol_scan: 0.25, dynamic: true }
-    }
-    fn initial() -> Self {
-        Self { min_range: 0.12, vol_mult: 4.5, horizon_days: 1.0, conf_mult: 1.5, vol_scan: 0.35, dynamic: true }
-    }
+/// Each level's defaults (README, "Portfolio file").
+pub struct ScanDefaults {
+    pub min_range: f64,
+    pub vol_mult: f64,
+    pub horizon_days: f64,
+    pub conf_mult: f64,
+    pub vol_scan: f64,
 }
+
+pub const MAINTENANCE_DEFAULTS: ScanDefaults =
+    ScanDefaults { min_range: 0.08, vol_mult: 3.0, horizon_days: 1.0, conf_mult: 1.0, vol_scan: 0.25 };
+pub const INITIAL_DEFAULTS: ScanDefaults =
+    ScanDefaults { min_range: 0.12, vol_mult: 4.5, horizon_days: 1.0, conf_mult: 1.5, vol_scan: 0.35 };
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,8 +97,9 @@ pub struct PositionIn {
 #[serde(deny_unknown_fields)]
 pub struct CollateralIn {
     pub name: String,
-    /// Whole tokens (e.g. 1.5 SOL); converted to native units with `decimals`.
-    pub amount: f64,
+    /// Whole tokens (e.g. 1.5 SOL) as an exact decimal (a JSON number or string), at most
+    /// `decimals` places: converted to native units without binary floating point.
+    pub amount: Box<RawValue>,
     pub decimals: u8,
     pub price: f64,
     #[serde(default)]
@@ -142,17 +147,8 @@ fn default_min_vol() -> f64 {
 fn default_short_option_min() -> f64 {
     0.01
 }
-fn default_vol_mult() -> f64 {
-    3.0
-}
-fn default_horizon_days() -> f64 {
-    1.0
-}
 fn default_conf_mult() -> f64 {
     1.0
-}
-fn default_true() -> bool {
-    true
 }
 fn default_lot_size() -> f64 {
     1.0
@@ -187,14 +183,14 @@ fn group_index(names: &[String], name: &str, field: &str) -> Result<u8, String> 
         .ok_or_else(|| format!("{field}: unknown underlying \"{name}\" (known: {})", names.join(", ")))
 }
 
-fn scan(s: &ScanIn, field: &str) -> Result<ScanParams, String> {
+fn scan(s: &ScanIn, d: &ScanDefaults, field: &str) -> Result<ScanParams, String> {
     Ok(ScanParams {
-        min_range: fx(s.min_range, &format!("{field}.min_range"))?,
-        vol_mult: fx(s.vol_mult, &format!("{field}.vol_mult"))?,
-        horizon: fx(s.horizon_days / 365.0, &format!("{field}.horizon_days"))?,
-        conf_mult: fx(s.conf_mult, &format!("{field}.conf_mult"))?,
-        vol_scan: fx(s.vol_scan, &format!("{field}.vol_scan"))?,
-        dynamic: s.dynamic,
+        min_range: fx(s.min_range.unwrap_or(d.min_range), &format!("{field}.min_range"))?,
+        vol_mult: fx(s.vol_mult.unwrap_or(d.vol_mult), &format!("{field}.vol_mult"))?,
+        horizon: fx(s.horizon_days.unwrap_or(d.horizon_days) / 365.0, &format!("{field}.horizon_days"))?,
+        conf_mult: fx(s.conf_mult.unwrap_or(d.conf_mult), &format!("{field}.conf_mult"))?,
+        vol_scan: fx(s.vol_scan.unwrap_or(d.vol_scan), &format!("{field}.vol_scan"))?,
+        dynamic: s.dynamic.unwrap_or(true),
     })
 }
 
@@ -213,12 +209,23 @@ impl PortfolioFile {
             if !spot.is_positive() {
                 return Err(format!("{}: must be > 0", f("spot")));
             }
+            let min_vol: Ratio = fx(u.min_vol, &f("min_vol"))?;
+            if !min_vol.is_positive() {
+                return Err(format!("{}: must be > 0 (shocked vols are floored there)", f("min_vol")));
+            }
+            let maintenance = scan(&u.maintenance, &MAINTENANCE_DEFAULTS, &f("maintenance"))?;
+            let initial = scan(&u.initial, &INITIAL_DEFAULTS, &f("initial"))?;
+            // The program's rule (UnderlyingParams::validate): initial >= maintenance, one by one.
+            risk_kernel::scenario::validate_levels(&maintenance, &initial).map_err(|e| match e {
+                risk_kernel::KernelError::InvalidInput(what) => format!("underlyings[{i}]: {what}"),
+                e => format!("underlyings[{i}]: {e}"),
+            })?;
             underlyings.push(Underlying {
-                market: Market { spot, rate: fx(u.rate, &f("rate"))?, min_vol: fx(u.min_vol, &f("min_vol"))? },
+                market: Market { spot, rate: fx(u.rate, &f("rate"))?, min_vol },
                 conf: fx(u.conf, &f("conf"))?,
                 atm_vol: fx(u.atm_vol, &f("atm_vol"))?,
-                maintenance: scan(&u.maintenance, &f("maintenance"))?,
-                initial: scan(&u.initial, &f("initial"))?,
+                maintenance,
+                initial,
                 short_option_min: fx(u.short_option_min, &f("short_option_min"))?,
             });
         }
@@ -232,13 +239,25 @@ impl PortfolioFile {
                 "perp" | "perpetual" => InstrumentKind::Perpetual,
                 other => return Err(format!("{}: \"{other}\" is not one of call, put, future, perp", f("type"))),
             };
+            let group = group_index(&names, &p.underlying, &f("underlying"))?;
+            let vol: Ratio = fx(p.vol, &f("vol"))?;
+            let min_vol = underlyings[group as usize].market.min_vol;
+            if matches!(kind, InstrumentKind::Call | InstrumentKind::Put) && vol < min_vol {
+                return Err(format!(
+                    "{}: {} is below {}'s min_vol {} (the program refuses such a vol: every scenario would floor it up to min_vol, a phantom gain)",
+                    f("vol"),
+                    p.vol,
+                    p.underlying,
+                    self.underlyings[group as usize].min_vol
+                ));
+            }
             positions.push(Position {
-                group: group_index(&names, &p.underlying, &f("underlying"))?,
+                group,
                 instrument: Instrument {
                     kind,
                     strike: fx(p.strike, &f("strike"))?,
                     expiry: fx(p.expiry_years, &f("expiry_years"))?,
-                    vol: fx(p.vol, &f("vol"))?,
+                    vol,
                     lot_size: fx(p.lot_size, &f("lot_size"))?,
                 },
                 lots: p.lots,
@@ -252,13 +271,9 @@ impl PortfolioFile {
             if c.decimals > 16 {
                 return Err(format!("{}: must be <= 16", f("decimals")));
             }
-            let native = c.amount * 10f64.powi(c.decimals as i32);
-            if !native.is_finite() || native.abs() >= 9.2e18 {
-                return Err(format!("{}: {} does not fit a token balance", f("amount"), c.amount));
-            }
             collateral.push(Collateral {
-                // Toward -inf: an asset never gains, a liability never shrinks, by conversion.
-                amount: native.floor() as i64,
+                amount: crate::decimal::units(c.amount.get(), c.decimals)
+                    .map_err(|e| format!("{}: {e}", f("amount")))?,
                 decimals: c.decimals,
                 price: fx(c.price, &f("price"))?,
                 conf: fx(c.conf, &f("conf"))?,

@@ -88,14 +88,109 @@ fn risk_reports_the_example_portfolio() {
     }
 }
 
-fn risk_error(json: &str) -> (Option<i32>, String) {
-    let dir = std::env::temp_dir().join(format!("pm-test-{}-{}", std::process::id(), json.len()));
+/// `pm risk` on a portfolio written to its own temporary file.
+fn risk(json: &str) -> Output {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("pm-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("p.json");
     std::fs::write(&f, json).unwrap();
-    let out = pm(&["risk", "--portfolio", f.to_str().unwrap()], "");
+    pm(&["risk", "--portfolio", f.to_str().unwrap()], "")
+}
+
+fn risk_error(json: &str) -> (Option<i32>, String) {
+    let out = risk(json);
     assert!(out.stdout.is_empty());
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn risk_ok(json: &str) -> serde_json::Value {
+    let out = risk(json);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A partial initial block takes the initial defaults for what it leaves out (not the
+/// maintenance ones): `{"vol_scan": 0.35}` is the whole default initial level.
+#[test]
+fn partial_initial_block_gets_initial_defaults() {
+    let base = r#"{"underlyings": [{"name": "ETH", "spot": 3000, "conf": 1.5, "atm_vol": 0.65 INITIAL}],
+        "positions": [{"underlying": "ETH", "type": "perp", "lots": -10, "entry_price": 3000}]}"#;
+    let full = risk_ok(&base.replace("INITIAL", ""));
+    let partial = risk_ok(&base.replace("INITIAL", r#", "initial": {"vol_scan": 0.35}"#));
+    assert_eq!(full, partial);
+    // 4.5 x 0.65 x sqrt(1/365) + 1.5 x 1.5 / 3000: the initial vol_mult and conf_mult, not 3 and 1.
+    let want = 4.5 * 0.65 * (1.0f64 / 365.0).sqrt() + 1.5 * 1.5 / 3000.0;
+    let got = partial["groups"][0]["initial"]["scan_range"].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+}
+
+/// Initial scan parameters below maintenance's, any one of them, are refused (the program's
+/// rule): exit 2, the underlying and the parameter named.
+#[test]
+fn initial_below_maintenance_is_refused_parameter_by_parameter() {
+    for (initial, name) in [
+        (r#"{"min_range": 0.05}"#, "min_range"),
+        (r#"{"vol_mult": 2}"#, "vol_mult"),
+        (r#"{"horizon_days": 0.5}"#, "horizon"),
+        (r#"{"conf_mult": 0.5}"#, "conf_mult"),
+        (r#"{"vol_scan": 0.2}"#, "vol_scan"),
+        (r#"{"dynamic": false}"#, "dynamic"),
+    ] {
+        let json =
+            format!(r#"{{"underlyings": [{{"name": "ETH", "spot": 3000, "atm_vol": 0.6, "initial": {initial}}}]}}"#);
+        let (code, err) = risk_error(&json);
+        assert_eq!(code, Some(2), "{initial}");
+        assert!(
+            err.contains("underlyings[0]") && err.contains(name) && err.contains("maintenance"),
+            "{initial}: {err}"
+        );
+    }
+}
+
+/// An option's vol below its underlying's min_vol is refused (the program refuses it; the
+/// kernel would floor every shocked vol up to min_vol, a phantom gain for a long option).
+#[test]
+fn option_vol_below_min_vol_is_refused() {
+    let json = |vol: f64| {
+        format!(
+            r#"{{"underlyings": [{{"name": "ETH", "spot": 3000, "atm_vol": 0.6, "min_vol": 0.05}}],
+            "positions": [{{"underlying": "ETH", "type": "call", "strike": 3000, "expiry_years": 0.1, "vol": {vol}, "lots": 1}}]}}"#
+        )
+    };
+    let (code, err) = risk_error(&json(0.03));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("positions[0].vol") && err.contains("min_vol 0.05"), "{err}");
+    risk_ok(&json(0.05));
+    let (code, err) = risk_error(r#"{"underlyings": [{"name": "ETH", "spot": 3000, "atm_vol": 0.6, "min_vol": 0}]}"#);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("underlyings[0].min_vol"), "{err}");
+}
+
+/// Amounts are exact decimals: 0.0045 at 8 decimals is 450,000 units (f64 gave 449,999: at a
+/// price of 1,000,000 that is 4,499.99 instead of 4,500).
+#[test]
+fn collateral_amounts_are_exact_decimals() {
+    let json = |amount: &str| {
+        format!(
+            r#"{{"underlyings": [{{"name": "ETH", "spot": 3000, "atm_vol": 0.6}}],
+            "collateral": [{{"name": "X", "amount": {amount}, "decimals": 8, "price": 1000000}}]}}"#
+        )
+    };
+    for amount in ["0.0045", "\"0.0045\"", "4.5e-3", "0.00450000000"] {
+        let v = risk_ok(&json(amount));
+        assert_eq!(v["collateral"][0]["market_value"].as_f64(), Some(4500.0), "{amount}");
+    }
+    let (code, err) = risk_error(&json("0.000000001"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("collateral[0].amount") && err.contains("more decimal places than the token's 8"), "{err}");
+    let (code, err) = risk_error(&json("1e12"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("collateral[0].amount") && err.contains("does not fit"), "{err}");
+    let (code, err) = risk_error(&json("\"lots\""));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is not a decimal number"), "{err}");
 }
 
 #[test]
