@@ -27,7 +27,9 @@ pub struct Liquidate<'info> {
     /// Writable: its `net_cash` records the P&L flat positions realize (see `resolve_bankruptcy`).
     #[account(mut, constraint = quote_asset.is_quote != 0 @ PmError::WrongQuoteAsset)]
     pub quote_asset: Box<Account<'info, CollateralAsset>>,
-    #[account(mut)]
+    // Never the insurance fund: Anchor's duplicate check skips zero-copy loaders, and the
+    // handler's last write (its copy of the fund) would undo the liquidatee's side (R2-7).
+    #[account(mut, constraint = liquidatee.key() != insurance.key() @ PmError::SelfLiquidation)]
     pub liquidatee: AccountLoader<'info, MarginAccount>,
     #[account(
         mut,
