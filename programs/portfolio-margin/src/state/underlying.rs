@@ -85,7 +85,7 @@ impl UnderlyingParams {
         let one = Ratio::ONE.raw();
         let ok = self.maintenance.valid()
             && self.initial.valid()
-            && self.initial.min_range >= self.maintenance.min_range
+            && risk_kernel::scenario::validate_levels(&self.maintenance.to_kernel(), &self.initial.to_kernel()).is_ok()
             && (0..=one).contains(&self.max_conf_ratio)
             && (0..=one).contains(&self.short_option_min)
             && 0 < self.min_vol
