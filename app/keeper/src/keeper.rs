@@ -252,10 +252,9 @@ impl Keeper {
             let refresh_underlying = moved && !throttled;
             let snapshot_fresh = u.snapshot.is_fresh(now, u.params.max_risk_age_secs);
             let behind = |i: &portfolio_margin::state::Instrument| i.risk_epoch != u.snapshot.epoch;
-            if !refresh_underlying
-                && !(snapshot_fresh
-                    && book.instruments.iter().any(|(_, i)| i.underlying == *key && !i.is_expired(now) && behind(i)))
-            {
+            let caches_behind = snapshot_fresh
+                && book.instruments.iter().any(|(_, i)| i.underlying == *key && !i.is_expired(now) && behind(i));
+            if !refresh_underlying && !caches_behind {
                 continue;
             }
             let mut ixs = vec![];

@@ -210,7 +210,7 @@ impl VolSurface {
             return s.vol_at(moneyness);
         }
         let live = || self.slices[..self.n_slices as usize].iter().filter(|s| s.expiry > now);
-        let below = live().filter(|s| s.expiry < expiry).last();
+        let below = live().rfind(|s| s.expiry < expiry);
         let above = live().find(|s| s.expiry > expiry);
         match (below, above) {
             (Some(a), Some(b)) => {
