@@ -1045,12 +1045,9 @@ async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positi
     };
     let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &wallet.pubkey()), args, accs);
     let yk = y.key.insecure_clone();
-    match m.env.send(&[ix], &[&yk, &wallet]).await {
-        Err(e) => {
-            assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
-            return;
-        }
-        Ok(()) => {}
+    if let Err(e) = m.env.send(&[ix], &[&yk, &wallet]).await {
+        assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
+        return;
     }
     // Not fixed: the account falls under maintenance and cannot be liquidated.
     m.crank(120.0).await.unwrap();
