@@ -113,10 +113,14 @@ pub fn isqrt(n: u64) -> u64 {
     if n < 2 {
         return n;
     }
-    // 2^ceil(bits/2) >= sqrt(n): Newton from above decreases monotonically to the floor.
-    // r + n/r <= 2^33 at every step, so nothing overflows.
-    let bits = 64 - n.leading_zeros();
-    let mut r: u64 = 1 << bits.div_ceil(2);
+    // Seed: the lower of sqrt's tangents at 4^k and 4^(k+1), 4^k <= n < 4^(k+1), both above
+    // sqrt (it is concave) and within 6.1% of it: n / 2^(k+1) + 2^(k-1) and n / 2^(k+2) + 2^k
+    // (+1 covers the truncated quotients). Newton from above decreases monotonically to the
+    // floor; r + n/r <= 2^34 at every step, so nothing overflows.
+    let k = (63 - n.leading_zeros()) / 2; // 4^k <= n, k <= 31
+    let t1 = (n >> (k + 1)) + (1 << k >> 1) + 1;
+    let t2 = (n >> (k + 2)) + (1 << k) + 1;
+    let mut r: u64 = t1.min(t2);
     loop {
         let next = (r + n / r) >> 1;
         if next >= r {
