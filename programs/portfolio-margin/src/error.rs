@@ -137,6 +137,8 @@ pub enum PmError {
     ParamChangeNotDue,
     #[msg("the pending change is for another account or of another kind")]
     PendingParamsMismatch,
+    #[msg("the quote's nonce is more than 2^32 above the maker's last nonce")]
+    NonceTooFar,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -1128,13 +1128,12 @@ async fn r2_3_a_collateral_liquidation_takes_the_share_the_target_needs_not_all(
     assert!(r.equity as f64 >= 1.2 * r.maintenance as f64 * 0.999, "target reached: {} vs {}", r.equity, r.maintenance);
 }
 
-/// R2-5 (open): `underlying_refresh` takes any update newer than the snapshot's and within the
+/// R2-5 (fixed): `underlying_refresh` takes any update newer than the snapshot's and within the
 /// oracle's max age (60 s here), so a keeper picks, among the last minute's prices, the one that
 /// puts accounts under water, and liquidates in the same transaction (liquidations then price
-/// at that mark). Once fixed, a refresh from an update older than a few seconds is refused, or
-/// the snapshot it leaves is that recent.
+/// at that mark). Refused now: a refresh takes an update at most `MAX_REFRESH_LAG_SECS` (5 s)
+/// old (`OracleStale`).
 #[tokio::test]
-#[ignore = "open finding R2-5 (docs/security-review-2.md): fails until fixed"]
 async fn r2_5_the_crank_cannot_pick_an_old_price_among_the_last_minutes() {
     let mut m = Market::new().await;
     m.list(future(m.expiry)).await.unwrap();
@@ -1143,21 +1142,17 @@ async fn r2_5_the_crank_cannot_pick_an_old_price_among_the_last_minutes() {
     m.warp(30).await;
     // Two genuine updates newer than the snapshot: 140 at t0 + 5, 150 now.
     let old = m.env.pyth(SOL_FEED, 140 * 100_000_000, 1_000_000, -8, t0 + 5, true);
-    let _now = m.sol_price(150.0);
-    let sent = m.env.send(&[m.underlying_refresh_ix(old)], &[]).await;
-    let u: portfolio_margin::state::Underlying = m.env.anchor(&m.sol).await;
-    assert!(
-        sent.is_err() || u.snapshot.publish_time >= m.env.now - 5,
-        "the snapshot took a {} s old price the caller chose",
-        m.env.now - u.snapshot.publish_time
-    );
+    let now = m.sol_price(150.0);
+    let e = m.env.send(&[m.underlying_refresh_ix(old)], &[]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::OracleStale)), "a 25 s old price the caller chose");
+    m.env.send(&[m.underlying_refresh_ix(now)], &[]).await.unwrap();
 }
 
-/// R2-6 (open): a delegate signs a quote of the account it trades for with nonce u64::MAX (at
+/// R2-6 (fixed): a delegate signs a quote of the account it trades for with nonce u64::MAX (at
 /// fair value, against its own account): no nonce is ever larger again, so the owner's account
-/// can never be a maker again. Once fixed, the owner can still quote afterwards.
+/// can never be a maker again. Refused now: one quote advances the nonce by at most 2^32
+/// (`NonceTooFar`), and the owner still quotes afterwards.
 #[tokio::test]
-#[ignore = "open finding R2-6 (docs/security-review-2.md): fails until fixed"]
 async fn r2_6_a_delegate_cannot_exhaust_the_accounts_maker_nonces() {
     use portfolio_margin::instructions::TradeArgs;
     let mut m = Market::new().await;
@@ -1180,7 +1175,8 @@ async fn r2_6_a_delegate_cannot_exhaust_the_accounts_maker_nonces() {
     let dk = delegate.key.pubkey();
     let ix = m.trade_ix_with(f, (&owner.margin, &dk), (&delegate.margin, &dk), args, extra);
     let d = delegate.key.insecure_clone();
-    m.env.send(&[ix], &[&d]).await.unwrap();
+    let e = m.env.send(&[ix], &[&d]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::NonceTooFar)));
     // The owner quotes to someone else.
     let e = m.trade(f, &owner, &other, 1, 150.6, 1).await;
     assert!(e.is_ok(), "the owner's account can no longer make a quote: {:?}", e.err().and_then(|e| code(&e)));

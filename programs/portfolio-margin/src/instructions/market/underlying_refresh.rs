@@ -9,6 +9,11 @@ use risk_kernel::scenario::scan_range;
 /// Permissionless crank, step 1: fixes the underlying's risk snapshot (spot and confidence from
 /// Pyth, ATM vol from a fresh surface, both scan ranges) and bumps its epoch. Every instrument
 /// is then refreshed against this snapshot (step 2), so an account's arrays always agree.
+/// The oldest update a refresh takes, in seconds before the cluster clock: Pyth's pull oracle
+/// posts a price within a slot or two, so a few seconds leave keepers room to land the
+/// transaction but no real choice of price.
+pub const MAX_REFRESH_LAG_SECS: i64 = 5;
+
 #[derive(Accounts)]
 pub struct UnderlyingRefresh<'info> {
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
@@ -29,6 +34,9 @@ pub fn handler(ctx: Context<UnderlyingRefresh>) -> Result<()> {
     // Only a newer price: the caller cannot roll the snapshot back to a chosen older one,
     // nor stale every cached risk array by re-cranking the same update.
     require!(band.publish_time > u.snapshot.publish_time, PmError::OracleNotNewer);
+    // Only a recent update (R2-5): within the oracle's max age a caller could otherwise pick,
+    // among the last minute's prices, the one that puts accounts under water.
+    require!(band.publish_time.saturating_add(MAX_REFRESH_LAG_SECS) >= now, PmError::OracleStale);
     // Throttled: cached arrays stay current for at least `min_refresh_secs` (M-4).
     let next = u.snapshot.refreshed_at.saturating_add(p.min_refresh_secs as i64);
     require!(u.snapshot.refreshed_at == 0 || now >= next, PmError::RefreshTooSoon);

@@ -8,6 +8,9 @@ use anchor_lang::prelude::*;
 use risk_kernel::margin::MAX_LOTS;
 use risk_kernel::{Price, Ratio, Round};
 
+/// The largest step of a maker's nonce in one trade (R2-6).
+pub const MAX_NONCE_STEP: u64 = 1 << 32;
+
 /// The maker's quote as both parties signed it.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TradeArgs {
@@ -18,7 +21,8 @@ pub struct TradeArgs {
     pub price: i64,
     /// Unix seconds after which the quote is void.
     pub quote_expiry: i64,
-    /// Must exceed the maker account's `last_nonce`; using it invalidates all lower ones.
+    /// Must exceed the maker account's `last_nonce` by at most `MAX_NONCE_STEP`; using it
+    /// invalidates all lower ones.
     pub nonce: u64,
 }
 
@@ -82,6 +86,9 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         require_trader(&maker, &maker_key)?;
         require_trader(&taker, &taker_key)?;
         require!(args.nonce > maker.last_nonce, PmError::NonceReplayed);
+        // One quote advances the nonce by at most 2^32 (R2-6): nobody (a delegate signing with
+        // u64::MAX) can use up an account's nonces and stop it from ever quoting again.
+        require!(args.nonce - maker.last_nonce <= MAX_NONCE_STEP, PmError::NonceTooFar);
         // A delegate trades for the account, never against it: fair value or better.
         let buys = args.lots > 0; // the taker's side
         require!(
