@@ -997,20 +997,14 @@ async fn r2_2_a_premium_cannot_be_paid_out_of_a_balance_the_view_leaves_out() {
     assert_eq!(m.env.margin(&x.margin).await.n_positions, 0);
 }
 
-/// R2-4 (open): with two quote assets, an account may hold seven plain balances and the other
-/// quote asset: eight slots, none of them for USDC, while it trades USDC-quoted futures (which
-/// move no cash). Its USDC-quoted positions can then be neither liquidated (the fee needs a
-/// USDC balance) nor settled at expiry (the payoff does), and an expired, unsettled position
-/// blocks every margin check: the loss is never booked while the counterparty is paid from
-/// the vault. Once fixed, a trade opening a position whose quote asset the account has no room
-/// for is refused (`CollateralCapacityExceeded`), and so is a deposit that would take that room.
-#[tokio::test]
-#[ignore = "open finding R2-4 (docs/security-review-2.md): fails until fixed"]
-async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positions() {
-    let mut m = Market::new().await;
-    let [_, _, f] = m.list_hedge_set(150.0).await;
+/// A market with a second quote asset (underlying 1 settles in it) and seven plain assets,
+/// all $1, cranked at 150. Returns the second quote asset's mint, the plain mints, and the
+/// extra remaining accounts a check of an account holding them needs.
+async fn r2_4_market(
+    m: &mut Market,
+) -> (anchor_lang::prelude::Pubkey, Vec<anchor_lang::prelude::Pubkey>, Vec<anchor_lang::solana_program::instruction::AccountMeta>)
+{
     let risk = m.env.risk.insecure_clone();
-    // A second quote asset (underlying 1 settles in it) and seven plain assets, all $1.
     let q2 = m.env.mint(spl_token::ID, 6).await;
     m.env.register(&q2, spl_token::ID, usdc_params(), &risk).await.unwrap();
     let usdc = m.usdc;
@@ -1024,6 +1018,30 @@ async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positi
         plain.push(mint);
     }
     m.crank(150.0).await.unwrap();
+    let mut extra = r2_readonly(&[asset_pda(&q2)]);
+    extra.extend(r2_readonly(&plain.iter().map(asset_pda).collect::<Vec<_>>()));
+    (q2, plain, extra)
+}
+
+/// The future's fair value at 150.
+fn r2_4_fair() -> i64 {
+    price(150.0 * (0.05f64 * 30.0 / 365.0).exp())
+}
+
+/// R2-4: with two quote assets, an account could hold seven plain balances and the other
+/// quote asset: eight slots, none of them for USDC, while it traded USDC-quoted futures (which
+/// move no cash). Its USDC-quoted positions could then be neither liquidated (the fee needs a
+/// USDC balance) nor settled at expiry (the payoff does), and an expired, unsettled position
+/// blocked every margin check: the loss was never booked while the counterparty was paid from
+/// the vault. Now an account records the quote assets its positions settle in and keeps a
+/// balance or a free slot for each: the trade is refused (`CollateralCapacityExceeded`), and
+/// so is the deposit that would take that room once the positions are held; the account is
+/// then liquidated and settled like any other.
+#[tokio::test]
+async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positions() {
+    let mut m = Market::new().await;
+    let [_, _, f] = m.list_hedge_set(150.0).await;
+    let (q2, plain, extra) = r2_4_market(&mut m).await;
     let y = m.trader(1_000_000 * USDC).await;
     let wallet = Keypair::new();
     m.env.fund(&wallet.pubkey()).await;
@@ -1033,23 +1051,93 @@ async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positi
     }
     m.env.deposit_new_tokens(spl_token::ID, q2, x, &wallet, USDC).await; // the last slot
     assert_eq!(m.env.margin(&x).await.n_balances as usize, MAX_BALANCES);
-    let mut extra = r2_readonly(&[asset_pda(&q2)]);
-    extra.extend(r2_readonly(&plain.iter().map(asset_pda).collect::<Vec<_>>()));
     let mut accs = m.check_accounts();
     accs.extend(extra.clone());
-    let args = portfolio_margin::instructions::TradeArgs {
-        lots: 20,
-        price: price(150.0 * (0.05f64 * 30.0 / 365.0).exp()),
-        quote_expiry: m.env.now + 60,
-        nonce: 1,
-    };
-    let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &wallet.pubkey()), args, accs);
+    let args =
+        portfolio_margin::instructions::TradeArgs { lots: 20, price: r2_4_fair(), quote_expiry: m.env.now + 60, nonce: 1 };
+    let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &wallet.pubkey()), args, accs.clone());
     let yk = y.key.insecure_clone();
-    if let Err(e) = m.env.send(&[ix], &[&yk, &wallet]).await {
-        assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
-        return;
+    let e = m.env.send(&[ix], &[&yk, &wallet]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
+    assert_eq!(m.env.margin(&x).await.n_positions, 0);
+
+    // The other order: seven plain balances, the futures (USDC's slot now kept), then the
+    // second quote asset: refused to the owner.
+    let x = m.env.open(&wallet, 1).await.unwrap();
+    for mint in &plain {
+        m.env.deposit_new_tokens(spl_token::ID, *mint, x, &wallet, 100 * USDC).await;
     }
-    // Not fixed: the account falls under maintenance and cannot be liquidated.
+    let args = portfolio_margin::instructions::TradeArgs { nonce: 2, ..args };
+    let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &wallet.pubkey()), args, accs);
+    m.env.send(&[ix], &[&yk, &wallet]).await.unwrap();
+    let acc = m.env.margin(&x).await;
+    assert_eq!((acc.n_balances as usize, acc.quote_needs[0]), (MAX_BALANCES - 1, m.usdc));
+    let w = m.env.token_account(spl_token::ID, &q2, &wallet.pubkey(), 10).await;
+    let ix = m.env.deposit_ix(x, q2, vault_pda(&q2), w, wallet.pubkey(), spl_token::ID, 1);
+    let e = m.env.send(&[ix], &[&wallet]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
+
+    // Under maintenance: liquidated (the fee opens the kept USDC slot).
+    m.crank(120.0).await.unwrap();
+    let mut ix = m.plan_ix(x);
+    ix.accounts.extend(extra.clone());
+    let plan: portfolio_margin::instructions::LiquidationPlan = m.env.view(ix).await;
+    assert!(plan.liquidatable && !plan.request.positions.is_empty());
+    let liquidator = m.trader(5_000_000 * USDC).await;
+    let mut ix = m.liquidate_ix(x, &liquidator, plan.request.clone());
+    ix.accounts.extend(extra);
+    let lk = liquidator.key.insecure_clone();
+    m.env.send(&[ix], &[&lk]).await.unwrap();
+    let acc = m.env.margin(&x).await;
+    assert!(acc.balance(&m.usdc) < 0 && acc.lots(&f).abs() < 20, "fee paid, positions taken over");
+    assert_eq!(m.env.margin(&liquidator.margin).await.quote_needs[0], m.usdc);
+
+    // Expiry: every holder settles, the loser included.
+    let expiry = m.expiry;
+    m.warp(expiry - m.env.now + 10).await;
+    let final_price = m.env.pyth_after(SOL_FEED, 120 * 100_000_000, expiry + 5, expiry - 3);
+    m.env.send(&[m.settle_price_ix(f, final_price)], &[]).await.unwrap();
+    for acc in [y.margin, liquidator.margin, x] {
+        if m.env.margin(&acc).await.lots(&f) != 0 {
+            m.env.send(&[m.settle_position_ix(f, acc)], &[]).await.unwrap();
+        }
+    }
+    assert_eq!(m.env.margin(&x).await.n_positions, 0);
+}
+
+/// R2-4 (stranger): a futures trader holding seven plain balances and no USDC has one free
+/// slot, kept for USDC. A stranger's one-unit gift of the other quote asset no longer takes
+/// it (`CollateralCapacityExceeded`); a gift of USDC itself may; the account stays
+/// liquidatable.
+#[tokio::test]
+async fn r2_4_a_stranger_cannot_take_the_slot_of_an_accounts_quote_asset() {
+    let mut m = Market::new().await;
+    let [_, _, f] = m.list_hedge_set(150.0).await;
+    let (q2, plain, extra) = r2_4_market(&mut m).await;
+    let y = m.trader(1_000_000 * USDC).await;
+    let victim = Keypair::new();
+    m.env.fund(&victim.pubkey()).await;
+    let x = m.env.open(&victim, 0).await.unwrap();
+    for mint in &plain {
+        m.env.deposit_new_tokens(spl_token::ID, *mint, x, &victim, 100 * USDC).await;
+    }
+    let mut accs = m.check_accounts();
+    accs.extend(extra.clone());
+    let args =
+        portfolio_margin::instructions::TradeArgs { lots: 20, price: r2_4_fair(), quote_expiry: m.env.now + 60, nonce: 1 };
+    let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &victim.pubkey()), args, accs);
+    let yk = y.key.insecure_clone();
+    m.env.send(&[ix], &[&yk, &victim]).await.unwrap();
+
+    let stranger = Keypair::new();
+    m.env.fund(&stranger.pubkey()).await;
+    let w = m.env.token_account(spl_token::ID, &q2, &stranger.pubkey(), 10).await;
+    let ix = m.env.deposit_ix(x, q2, vault_pda(&q2), w, stranger.pubkey(), spl_token::ID, 1);
+    let e = m.env.send(&[ix], &[&stranger]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
+    m.env.deposit_new_tokens(spl_token::ID, m.usdc_mint, x, &stranger, 1).await;
+    assert_eq!(m.env.margin(&x).await.n_balances as usize, MAX_BALANCES);
+
     m.crank(120.0).await.unwrap();
     let mut ix = m.plan_ix(x);
     ix.accounts.extend(extra.clone());
@@ -1059,17 +1147,60 @@ async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positi
     let mut ix = m.liquidate_ix(x, &liquidator, plan.request.clone());
     ix.accounts.extend(extra);
     let lk = liquidator.key.insecure_clone();
-    let e = m.env.send(&[ix], &[&lk]).await.unwrap_err();
-    assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)), "liquidation blocked");
-    // Expiry: the counterparty settles (paid ~600 from the vault), the attacker cannot.
-    let expiry = m.expiry;
-    m.warp(expiry - m.env.now + 10).await;
-    let final_price = m.env.pyth_after(SOL_FEED, 120 * 100_000_000, expiry + 5, expiry - 3);
-    m.env.send(&[m.settle_price_ix(f, final_price)], &[]).await.unwrap();
-    m.env.send(&[m.settle_position_ix(f, y.margin)], &[]).await.unwrap();
-    let e = m.env.send(&[m.settle_position_ix(f, x)], &[]).await.unwrap_err();
-    assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)), "settlement blocked");
-    panic!("R2-4 open: the loser's expired position can be neither liquidated nor settled");
+    m.env.send(&[ix], &[&lk]).await.unwrap();
+    assert!(m.env.margin(&x).await.lots(&f).abs() < 20, "positions taken over");
+}
+
+/// R2-4 (insurance fund): strangers' gifts of quote assets used to fill the fund's slots (the
+/// H-3 rule let any quote asset in), and a fund without a USDC slot failed every USDC
+/// liquidation whose fee has an insurance share. A stranger's new balance in the fund now
+/// leaves one slot free (it holds no positions: the rule for any account's last slot); the
+/// fee's share takes it. (A fund filled by leftovers and fees in other quote assets gets no
+/// share: the liquidator takes the whole fee, `liquidation::apply_fee`.)
+#[tokio::test]
+async fn r2_4_strangers_cannot_take_the_insurance_funds_last_slot() {
+    let mut m = Market::new().await;
+    let [_, _, f] = m.list_hedge_set(150.0).await;
+    let risk = m.env.risk.insecure_clone();
+    let stranger = Keypair::new();
+    m.env.fund(&stranger.pubkey()).await;
+    let fund = insurance_pda();
+    // Seven other quote assets (underlyings 1..=7 settle in them), a unit of each in the fund.
+    let usdc = m.usdc;
+    for id in 1..=7u8 {
+        let q = m.env.mint(spl_token::ID, 6).await;
+        m.env.register(&q, spl_token::ID, usdc_params(), &risk).await.unwrap();
+        m.usdc = asset_pda(&q);
+        m.register_underlying(id, sol_params(), &risk).await.unwrap();
+        m.usdc = usdc;
+        m.env.deposit_new_tokens(spl_token::ID, q, fund, &stranger, 1).await;
+    }
+    assert_eq!(m.env.margin(&fund).await.n_balances as usize, MAX_BALANCES - 1);
+    // The last slot: not for a stranger's gift, USDC included.
+    let w = m.env.token_account(spl_token::ID, &m.usdc_mint, &stranger.pubkey(), 10).await;
+    let ix = m.env.deposit_ix(fund, m.usdc_mint, vault_pda(&m.usdc_mint), w, stranger.pubkey(), spl_token::ID, 1);
+    let e = m.env.send(&[ix], &[&stranger]).await.unwrap_err();
+    assert_eq!(code(&e), Some(pm_code(PmError::CollateralCapacityExceeded)));
+
+    // A USDC liquidation: the fund's share of the fee opens its last slot.
+    m.crank(150.0).await.unwrap();
+    let y = m.trader(1_000_000 * USDC).await;
+    let x = m.trader(700 * USDC).await;
+    let args =
+        portfolio_margin::instructions::TradeArgs { lots: 20, price: r2_4_fair(), quote_expiry: m.env.now + 60, nonce: 1 };
+    let accs = m.check_accounts();
+    let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x.margin, &x.key.pubkey()), args, accs);
+    let (yk, xk) = (y.key.insecure_clone(), x.key.insecure_clone());
+    m.env.send(&[ix], &[&yk, &xk]).await.unwrap();
+    m.crank(120.0).await.unwrap();
+    let ix = m.plan_ix(x.margin);
+    let plan: portfolio_margin::instructions::LiquidationPlan = m.env.view(ix).await;
+    assert!(plan.liquidatable && plan.fee > 0);
+    let liquidator = m.trader(5_000_000 * USDC).await;
+    m.liquidate(x.margin, &liquidator, plan.request.clone()).await.unwrap();
+    let fund = m.env.margin(&fund).await;
+    assert_eq!(fund.n_balances as usize, MAX_BALANCES);
+    assert!(fund.balance(&m.usdc) > 0, "the fund's share of the fee");
 }
 
 /// R2-3: on a straight health curve (collateral sold at the oracle, a linear book) the

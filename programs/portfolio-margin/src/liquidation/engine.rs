@@ -9,7 +9,7 @@ use super::request::{LiquidateArgs, MAX_TAKES};
 use crate::error::{PmError, kernel_err};
 use crate::margin::{Health, MarketView, Snapshot};
 use crate::positions::{apply, legs, realize_flat};
-use crate::state::{CollateralAsset, Config, LiquidationParams, MarginAccount};
+use crate::state::{CollateralAsset, Config, LiquidationParams, MAX_BALANCES, MarginAccount};
 use crate::units;
 use anchor_lang::prelude::*;
 use risk_kernel::collateral::quote_value;
@@ -180,6 +180,12 @@ pub fn fee(discount: Ratio, released: Money, collateral_value: Money, quote_deci
 
 /// The liquidatee pays `fee`; the insurance fund gets its share (rounded down), the
 /// liquidator the rest. Returns the insurance fund's part.
+///
+/// The fund's slots never block a liquidation (R2-4): strangers' gifts and bankruptcy
+/// leftovers keep one of its slots free (`MarginAccount::deposit_slot`, `resolve_bankruptcy`),
+/// which a fee in a quote asset it does not hold takes; a fund with no slot left for the
+/// fee's quote asset (fees in many quote assets, leftovers nobody withdraws) gets no share,
+/// and the liquidator the whole fee.
 pub fn apply_fee(
     p: &Priced,
     fee: i64,
@@ -191,7 +197,8 @@ pub fn apply_fee(
     if fee == 0 {
         return Ok(0);
     }
-    let to_insurance = ((fee as i128 * share.raw() as i128) >> 48) as i64;
+    let room = insurance.balance_slot(&p.quote).is_some() || (insurance.n_balances as usize) < MAX_BALANCES;
+    let to_insurance = if room { ((fee as i128 * share.raw() as i128) >> 48) as i64 } else { 0 };
     liquidatee.credit(&p.quote, p.quote_index, -fee)?;
     liquidator.credit(&p.quote, p.quote_index, fee - to_insurance)?;
     if to_insurance != 0 {
@@ -335,6 +342,42 @@ mod tests {
     use super::*;
 
     const USDC: u8 = 6;
+
+    /// R2-4 (insurance face): a fund with no slot for the fee's quote asset never blocks the
+    /// liquidation: the liquidator gets the whole fee; with a slot the fund takes its share.
+    #[test]
+    fn a_full_insurance_fund_never_blocks_the_fee() {
+        use crate::state::collateral::LOSS_INDEX_ONE;
+        let zeroed = || -> Box<MarginAccount> {
+            let mut a: Box<MarginAccount> = Box::new(bytemuck::Zeroable::zeroed());
+            a.version = MarginAccount::VERSION;
+            a
+        };
+        let quote = Pubkey::new_unique();
+        let p = Priced {
+            quote,
+            quote_decimals: USDC,
+            quote_index: LOSS_INDEX_ONE,
+            positions: vec![],
+            collateral: vec![],
+        };
+        let (mut liquidatee, mut liquidator, mut fund) = (zeroed(), zeroed(), zeroed());
+        liquidatee.credit(&quote, LOSS_INDEX_ONE, 1_000).unwrap();
+        for _ in 0..crate::state::MAX_BALANCES - 1 {
+            fund.credit(&Pubkey::new_unique(), LOSS_INDEX_ONE, 1).unwrap();
+        }
+        let share = ratio(0.25);
+        // One slot free: the fund takes its share of 100 there.
+        assert_eq!(apply_fee(&p, 100, share, &mut liquidatee, &mut liquidator, &mut fund).unwrap(), 25);
+        assert_eq!((fund.balance(&quote), liquidator.balance(&quote)), (25, 75));
+        // Full without the quote asset: no share, the fee is paid all the same.
+        fund.credit(&quote, LOSS_INDEX_ONE, -25).unwrap();
+        fund.credit(&Pubkey::new_unique(), LOSS_INDEX_ONE, 1).unwrap();
+        assert_eq!(fund.n_balances as usize, crate::state::MAX_BALANCES);
+        assert_eq!(apply_fee(&p, 100, share, &mut liquidatee, &mut liquidator, &mut fund).unwrap(), 0);
+        assert_eq!((liquidatee.balance(&quote), liquidator.balance(&quote)), (800, 175));
+        fund.invariant().unwrap();
+    }
 
     fn money(v: f64) -> Money {
         Money::from_f64(v).unwrap()

@@ -156,6 +156,11 @@ impl MarketView {
         self.instruments.iter().find(|i| i.key == *key).ok_or_else(|| PmError::AccountsMismatch.into())
     }
 
+    /// The quote asset `instrument` settles in (its underlying's).
+    pub fn quote_of(&self, instrument: &Pubkey) -> Result<Pubkey> {
+        Ok(self.underlying(&self.instrument(instrument)?.underlying)?.quote_asset)
+    }
+
     /// Whether `instrument` (if passed) belongs to an underlying that settles in `quote`.
     pub fn settles_in(&self, instrument: &Pubkey, quote: &Pubkey) -> bool {
         self.instrument(instrument).and_then(|i| self.underlying(&i.underlying)).is_ok_and(|u| u.quote_asset == *quote)

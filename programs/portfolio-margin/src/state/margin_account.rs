@@ -5,6 +5,9 @@ use anchor_lang::prelude::*;
 /// Capacities of one margin account (match the kernel's).
 pub const MAX_BALANCES: usize = risk_kernel::margin::MAX_COLLATERAL;
 pub const MAX_POSITIONS: usize = risk_kernel::margin::MAX_POSITIONS;
+/// Quote assets an account's positions may settle in: one per underlying at most, and a
+/// margin check takes at most the kernel's four underlyings.
+pub const MAX_QUOTE_NEEDS: usize = risk_kernel::margin::MAX_GROUPS;
 
 /// One collateral balance: the asset's registry account and a signed native amount.
 #[zero_copy]
@@ -63,7 +66,15 @@ pub struct MarginAccount {
     /// the asset's index now / this (see [`MarginAccount::effective`]); every change to a
     /// balance first settles its slot to that effective amount at the current index.
     pub balance_index: [u64; MAX_BALANCES],
-    pub reserved: [u8; 168],
+    /// The quote assets this account's positions settle in (their underlyings'
+    /// `quote_asset`), distinct, first entries used, default = none (R2-4). Rewritten from the
+    /// positions held at every trade and liquidation (an entry may outlive its positions until
+    /// then: it only keeps a slot free). Each one not held as a balance keeps a slot free:
+    /// balances + needed quote assets not held <= MAX_BALANCES (see
+    /// [`MarginAccount::quote_room_deficit`]), so settlement, realized P&L and liquidation
+    /// fees always find a place for the quote balance whoever deposited what.
+    pub quote_needs: [Pubkey; MAX_QUOTE_NEEDS],
+    pub reserved: [u8; 40],
 }
 
 const _: () =
@@ -187,21 +198,83 @@ impl MarginAccount {
     }
 
     /// The slot a deposit of `asset` goes to. Opening one is the owner's right, except for
-    /// quote assets (anyone may fund those, the insurance fund included); and only a quote
-    /// asset may take the last free slot, so settlement and liquidation always find a place
-    /// for the quote balance. Strangers' dust can thus never fill an account's slots.
+    /// quote assets (anyone may fund those, the insurance fund included). A new balance keeps
+    /// a free slot for every quote asset the positions need and the account does not hold
+    /// (R2-4: owner included, who must not make itself unliquidatable); one of those needed
+    /// quote assets may always take a slot. Besides, only the owner's quote asset may take
+    /// the account's last free slot (H-2): a non-quote asset never does, nor does a
+    /// stranger's gift of a quote asset the positions do not need, so strangers' dust can
+    /// never fill an account's slots, nor the insurance fund's (which holds no positions and
+    /// whose owner never signs: it takes a new balance from strangers while two slots are
+    /// free, keeping one for the quote asset of the next fee).
     pub fn deposit_slot(&mut self, asset: &Pubkey, is_quote: bool, by_owner: bool) -> Result<usize> {
         if let Some(i) = self.balance_slot(asset) {
             return Ok(i);
         }
         require!(by_owner || is_quote, PmError::DepositSlotRefused);
-        let free = MAX_BALANCES - self.n_balances as usize;
-        require!(free > 1 || (free == 1 && is_quote), PmError::CollateralCapacityExceeded);
+        if !self.needs_quote(asset) {
+            let missing = self.missing_quotes();
+            let keep = if is_quote && by_owner { missing } else { missing.max(1) };
+            let n = self.n_balances as usize;
+            require!(n + 1 + keep <= MAX_BALANCES, PmError::CollateralCapacityExceeded);
+        }
         self.balance_slot_or_open(asset).ok_or_else(|| PmError::CollateralCapacityExceeded.into())
     }
 
-    /// Slots dense and unique, counts within capacity, lots within range, loss indexes at most
-    /// one and zero in free slots (a slot's index >= its asset's is checked where the asset is
+    /// The recorded quote assets (`quote_needs`) in use.
+    pub fn quote_needs(&self) -> impl Iterator<Item = &Pubkey> {
+        self.quote_needs.iter().take_while(|q| **q != Pubkey::default())
+    }
+
+    /// Whether the positions need `asset` as their quote asset (as recorded).
+    pub fn needs_quote(&self, asset: &Pubkey) -> bool {
+        self.quote_needs().any(|q| q == asset)
+    }
+
+    /// Recorded quote assets the account holds no balance of: each needs a free slot.
+    pub fn missing_quotes(&self) -> usize {
+        self.quote_needs().filter(|q| self.balance_slot(q).is_none()).count()
+    }
+
+    /// The distinct quote assets of the positions held (`quote_of`: an instrument's
+    /// underlying's quote asset), in position order; more than [`MAX_QUOTE_NEEDS`] is
+    /// `TooManyUnderlyings` (a margin check refuses such an account anyway).
+    pub fn needed_quotes(
+        &self,
+        quote_of: impl Fn(&Pubkey) -> Result<Pubkey>,
+    ) -> Result<[Pubkey; MAX_QUOTE_NEEDS]> {
+        let mut needs = [Pubkey::default(); MAX_QUOTE_NEEDS];
+        let mut n = 0;
+        for p in &self.positions[..self.n_positions as usize] {
+            let q = quote_of(&p.instrument)?;
+            if needs[..n].contains(&q) {
+                continue;
+            }
+            require!(n < MAX_QUOTE_NEEDS, PmError::TooManyUnderlyings);
+            needs[n] = q;
+            n += 1;
+        }
+        Ok(needs)
+    }
+
+    /// How many slots short the account is of holding or having room for every quote asset in
+    /// `needs`: (balances + those not held) - MAX_BALANCES, at least 0.
+    pub fn quote_room_deficit(&self, needs: &[Pubkey; MAX_QUOTE_NEEDS]) -> usize {
+        let missing = needs.iter().filter(|q| **q != Pubkey::default() && self.balance_slot(q).is_none()).count();
+        (self.n_balances as usize + missing).saturating_sub(MAX_BALANCES)
+    }
+
+    /// Records `needs` (from [`MarginAccount::needed_quotes`]) and requires room for them:
+    /// balances + needed quote assets not held <= MAX_BALANCES (`CollateralCapacityExceeded`).
+    /// Run on every account a trade or liquidation gives positions.
+    pub fn set_quote_needs(&mut self, needs: [Pubkey; MAX_QUOTE_NEEDS]) -> Result<()> {
+        require!(self.quote_room_deficit(&needs) == 0, PmError::CollateralCapacityExceeded);
+        self.quote_needs = needs;
+        Ok(())
+    }
+
+    /// Slots dense and unique, counts within capacity, lots within range, needed quote assets
+    /// first and distinct, loss indexes at most one and zero in free slots (a slot's index >= its asset's is checked where the asset is
     /// read: `Snapshot::refill`).
     pub fn invariant(&self) -> Result<()> {
         let (nb, np) = (self.n_balances as usize, self.n_positions as usize);
@@ -220,6 +293,13 @@ impl MarginAccount {
         require!(pos[..np].iter().all(|p| p.instrument != Pubkey::default() && lots_ok(p)), PmError::AccountCorrupt);
         require!(pos[np..].iter().all(|p| *p == PositionSlot::default()), PmError::AccountCorrupt);
         require!((1..np).all(|i| pos[..i].iter().all(|o| o.instrument != pos[i].instrument)), PmError::AccountCorrupt);
+        // Needed quote assets: first entries used, distinct. (The room rule itself is enforced
+        // where slots open, not here: an account short of room must still be liquidated,
+        // settled and withdrawn from, never frozen by its own check.)
+        let needs = &self.quote_needs;
+        let nq = needs.iter().take_while(|q| **q != Pubkey::default()).count();
+        require!(needs[nq..].iter().all(|q| *q == Pubkey::default()), PmError::AccountCorrupt);
+        require!((1..nq).all(|i| !needs[..i].contains(&needs[i])), PmError::AccountCorrupt);
         Ok(())
     }
 
@@ -274,6 +354,81 @@ mod tests {
         let mut a: Box<MarginAccount> = Box::new(bytemuck::Zeroable::zeroed());
         a.version = MarginAccount::VERSION;
         a
+    }
+
+    /// R2-4: every needed quote asset not held keeps a slot, against the owner and strangers
+    /// alike; a needed quote asset may always take one; strangers never take the last slot.
+    #[test]
+    fn deposits_keep_a_slot_for_every_needed_quote_asset() {
+        let (usdc, q2, q3) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+        let mut a = account();
+        a.quote_needs[0] = usdc;
+        for _ in 0..MAX_BALANCES - 1 {
+            let i = a.deposit_slot(&Pubkey::new_unique(), false, true).unwrap();
+            a.credit_slot(i, ONE, 1).unwrap();
+        }
+        let full = |r: Result<usize>| r.unwrap_err() == PmError::CollateralCapacityExceeded.into();
+        // Seven plain balances, USDC needed and not held: its slot is kept from everyone.
+        assert!(full(a.deposit_slot(&Pubkey::new_unique(), false, true)));
+        assert!(full(a.deposit_slot(&q2, true, false)), "a stranger's gift of another quote asset");
+        assert!(full(a.deposit_slot(&q2, true, true)), "the owner's other quote asset");
+        assert_eq!(a.deposit_slot(&Pubkey::new_unique(), false, false).unwrap_err(), PmError::DepositSlotRefused.into());
+        // The needed quote asset itself, even a stranger's gift: the last slot.
+        let i = a.deposit_slot(&usdc, true, false).unwrap();
+        assert_eq!(i, MAX_BALANCES - 1);
+        a.credit_slot(i, ONE, 1).unwrap();
+        a.invariant().unwrap();
+
+        // Two needed quote assets, six balances: the two free slots are theirs.
+        let mut a = account();
+        a.quote_needs[..2].copy_from_slice(&[usdc, q2]);
+        for _ in 0..MAX_BALANCES - 2 {
+            let i = a.balance_slot_or_open(&Pubkey::new_unique()).unwrap();
+            a.credit_slot(i, ONE, 1).unwrap();
+        }
+        assert_eq!(a.quote_room_deficit(&a.quote_needs), 0);
+        assert!(full(a.deposit_slot(&q3, true, true)));
+        assert!(full(a.deposit_slot(&q3, true, false)));
+        assert!(a.deposit_slot(&q2, true, false).is_ok());
+        assert!(a.deposit_slot(&usdc, true, true).is_ok());
+        // Trading into a third quote asset would need a ninth slot.
+        let mut needs = a.quote_needs;
+        needs[2] = q3;
+        assert_eq!(a.quote_room_deficit(&needs), 1);
+        assert!(a.set_quote_needs(needs).is_err());
+
+        // No positions (the insurance fund): a stranger's quote asset leaves one slot free;
+        // the owner's quote asset may take the last one (H-2).
+        let mut fund = account();
+        for _ in 0..MAX_BALANCES - 1 {
+            let i = fund.deposit_slot(&Pubkey::new_unique(), true, false).unwrap();
+            fund.credit_slot(i, ONE, 1).unwrap();
+        }
+        assert!(full(fund.deposit_slot(&q3, true, false)));
+        assert!(fund.deposit_slot(&q3, true, true).is_ok());
+    }
+
+    #[test]
+    fn needed_quote_assets_are_distinct_and_first() {
+        let (q1, q2) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let mut a = account();
+        let insts: Vec<Pubkey> = (0..6).map(|_| Pubkey::new_unique()).collect();
+        for (k, i) in insts.iter().enumerate() {
+            let s = a.position_slot_or_open(i).unwrap();
+            a.positions[s].lots = 1 + k as i64;
+        }
+        let needs = a.needed_quotes(|i| Ok(if insts[..3].contains(i) { q1 } else { q2 })).unwrap();
+        assert_eq!(needs, [q1, q2, Pubkey::default(), Pubkey::default()]);
+        a.set_quote_needs(needs).unwrap();
+        a.invariant().unwrap();
+        // Five quote assets cannot be held (nor margined: four underlyings at most).
+        let five = a.needed_quotes(|i| Ok(if *i == insts[5] { q1 } else { Pubkey::new_from_array(i.to_bytes()) }));
+        assert_eq!(five.unwrap_err(), PmError::TooManyUnderlyings.into());
+        // A hole or a repeat is corrupt.
+        a.quote_needs = [q1, Pubkey::default(), q2, Pubkey::default()];
+        assert!(a.invariant().is_err());
+        a.quote_needs = [q1, q1, Pubkey::default(), Pubkey::default()];
+        assert!(a.invariant().is_err());
     }
 
     #[test]

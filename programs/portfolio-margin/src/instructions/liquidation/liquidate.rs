@@ -16,6 +16,8 @@ use risk_kernel::Ratio;
 /// The program takes the smallest share of the request that brings the liquidatee to
 /// equity >= maintenance x (1 + target_buffer), refuses a result that lowers the liquidatee's
 /// equity - maintenance, and requires the liquidator's initial margin afterwards.
+/// Both accounts keep a balance or a free slot for the quote asset of every position they
+/// hold (R2-4, see [`quote_room`]).
 /// Remaining accounts: what `margin` documents, for both accounts, with the requested
 /// instruments writable (open interest changes).
 #[derive(Accounts)]
@@ -86,6 +88,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
     let share = Ratio::from_raw(params.insurance_share);
     let to_insurance =
         liquidation::apply_fee(&priced, solution.fee, share, &mut after, &mut liquidator, &mut insurance)?;
+    quote_room(&view, &before, &mut after, &mut liquidator)?;
 
     snap.refill(&view, &after, config)?;
     let r1 = Health::of(snap.check()?.require_complete()?.as_ref());
@@ -137,4 +140,25 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>, args: LiquidateArgs
         maintenance_after: r1.maintenance.raw(),
     });
     Ok(())
+}
+
+/// The quote-asset room of both sides (R2-4, `MarginAccount::set_quote_needs`): the
+/// liquidator, who receives positions, needs room for the quote asset of every position it
+/// holds. The liquidatee's needs are rewritten from what it keeps (they only shrink), and its
+/// shortfall of room may not grow: a collateral liquidation paid in a quote asset it does not
+/// need must not take the slot a needed one keeps. An account short of room already (one from
+/// before these records) is still liquidated as long as it gets no shorter.
+#[inline(never)]
+fn quote_room(
+    view: &MarketView,
+    before: &MarginAccount,
+    after: &mut MarginAccount,
+    liquidator: &mut MarginAccount,
+) -> Result<()> {
+    let needs = after.needed_quotes(|i| view.quote_of(i))?;
+    let deficit = after.quote_room_deficit(&needs);
+    require!(deficit == 0 || deficit <= before.quote_room_deficit(&needs), PmError::CollateralCapacityExceeded);
+    after.quote_needs = needs;
+    let needs = liquidator.needed_quotes(|i| view.quote_of(i))?;
+    liquidator.set_quote_needs(needs)
 }

@@ -31,7 +31,9 @@ pub struct TradeArgs {
 /// futures and perpetuals record it as the position's cost.
 ///
 /// Rules: the price lies within `price_band` x spot of the crank's fair value; a side signed
-/// by its delegate gets fair value or better; afterwards each side meets initial margin, or,
+/// by its delegate gets fair value or better; each side keeps a balance or a free slot for
+/// the quote asset of every position it holds (`MarginAccount::set_quote_needs`, R2-4);
+/// afterwards each side meets initial margin, or,
 /// below it, its equity - initial margin did not fall (so value cannot leave an account that
 /// is short of margin, and risk can always be reduced).
 #[derive(Accounts)]
@@ -108,8 +110,14 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         let mut maker = ctx.accounts.maker_account.load_mut()?;
         let mut taker = ctx.accounts.taker_account.load_mut()?;
         maker.last_nonce = args.nonce;
-        apply(&mut maker, &inst_key, &quote, quote_index, maker_leg)?
-            + apply(&mut taker, &inst_key, &quote, quote_index, taker_leg)?
+        let oi = apply(&mut maker, &inst_key, &quote, quote_index, maker_leg)?
+            + apply(&mut taker, &inst_key, &quote, quote_index, taker_leg)?;
+        // Each side keeps room for the quote asset of every position it holds (R2-4).
+        for acc in [&mut *maker, &mut *taker] {
+            let needs = acc.needed_quotes(|i| view.quote_of(i))?;
+            acc.set_quote_needs(needs)?;
+        }
+        oi
     };
     {
         let mut inst = ctx.accounts.instrument.load_mut()?;
