@@ -1002,8 +1002,11 @@ async fn r2_2_a_premium_cannot_be_paid_out_of_a_balance_the_view_leaves_out() {
 /// extra remaining accounts a check of an account holding them needs.
 async fn r2_4_market(
     m: &mut Market,
-) -> (anchor_lang::prelude::Pubkey, Vec<anchor_lang::prelude::Pubkey>, Vec<anchor_lang::solana_program::instruction::AccountMeta>)
-{
+) -> (
+    anchor_lang::prelude::Pubkey,
+    Vec<anchor_lang::prelude::Pubkey>,
+    Vec<anchor_lang::solana_program::instruction::AccountMeta>,
+) {
     let risk = m.env.risk.insecure_clone();
     let q2 = m.env.mint(spl_token::ID, 6).await;
     m.env.register(&q2, spl_token::ID, usdc_params(), &risk).await.unwrap();
@@ -1053,8 +1056,12 @@ async fn r2_4_an_account_without_room_for_its_quote_asset_cannot_hold_its_positi
     assert_eq!(m.env.margin(&x).await.n_balances as usize, MAX_BALANCES);
     let mut accs = m.check_accounts();
     accs.extend(extra.clone());
-    let args =
-        portfolio_margin::instructions::TradeArgs { lots: 20, price: r2_4_fair(), quote_expiry: m.env.now + 60, nonce: 1 };
+    let args = portfolio_margin::instructions::TradeArgs {
+        lots: 20,
+        price: r2_4_fair(),
+        quote_expiry: m.env.now + 60,
+        nonce: 1,
+    };
     let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &wallet.pubkey()), args, accs.clone());
     let yk = y.key.insecure_clone();
     let e = m.env.send(&[ix], &[&yk, &wallet]).await.unwrap_err();
@@ -1123,8 +1130,12 @@ async fn r2_4_a_stranger_cannot_take_the_slot_of_an_accounts_quote_asset() {
     }
     let mut accs = m.check_accounts();
     accs.extend(extra.clone());
-    let args =
-        portfolio_margin::instructions::TradeArgs { lots: 20, price: r2_4_fair(), quote_expiry: m.env.now + 60, nonce: 1 };
+    let args = portfolio_margin::instructions::TradeArgs {
+        lots: 20,
+        price: r2_4_fair(),
+        quote_expiry: m.env.now + 60,
+        nonce: 1,
+    };
     let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x, &victim.pubkey()), args, accs);
     let yk = y.key.insecure_clone();
     m.env.send(&[ix], &[&yk, &victim]).await.unwrap();
@@ -1186,8 +1197,12 @@ async fn r2_4_strangers_cannot_take_the_insurance_funds_last_slot() {
     m.crank(150.0).await.unwrap();
     let y = m.trader(1_000_000 * USDC).await;
     let x = m.trader(700 * USDC).await;
-    let args =
-        portfolio_margin::instructions::TradeArgs { lots: 20, price: r2_4_fair(), quote_expiry: m.env.now + 60, nonce: 1 };
+    let args = portfolio_margin::instructions::TradeArgs {
+        lots: 20,
+        price: r2_4_fair(),
+        quote_expiry: m.env.now + 60,
+        nonce: 1,
+    };
     let accs = m.check_accounts();
     let ix = m.trade_ix_with(f, (&y.margin, &y.key.pubkey()), (&x.margin, &x.key.pubkey()), args, accs);
     let (yk, xk) = (y.key.insecure_clone(), x.key.insecure_clone());

@@ -354,13 +354,8 @@ mod tests {
             a
         };
         let quote = Pubkey::new_unique();
-        let p = Priced {
-            quote,
-            quote_decimals: USDC,
-            quote_index: LOSS_INDEX_ONE,
-            positions: vec![],
-            collateral: vec![],
-        };
+        let p =
+            Priced { quote, quote_decimals: USDC, quote_index: LOSS_INDEX_ONE, positions: vec![], collateral: vec![] };
         let (mut liquidatee, mut liquidator, mut fund) = (zeroed(), zeroed(), zeroed());
         liquidatee.credit(&quote, LOSS_INDEX_ONE, 1_000).unwrap();
         for _ in 0..crate::state::MAX_BALANCES - 1 {

@@ -239,10 +239,7 @@ impl MarginAccount {
     /// The distinct quote assets of the positions held (`quote_of`: an instrument's
     /// underlying's quote asset), in position order; more than [`MAX_QUOTE_NEEDS`] is
     /// `TooManyUnderlyings` (a margin check refuses such an account anyway).
-    pub fn needed_quotes(
-        &self,
-        quote_of: impl Fn(&Pubkey) -> Result<Pubkey>,
-    ) -> Result<[Pubkey; MAX_QUOTE_NEEDS]> {
+    pub fn needed_quotes(&self, quote_of: impl Fn(&Pubkey) -> Result<Pubkey>) -> Result<[Pubkey; MAX_QUOTE_NEEDS]> {
         let mut needs = [Pubkey::default(); MAX_QUOTE_NEEDS];
         let mut n = 0;
         for p in &self.positions[..self.n_positions as usize] {
@@ -372,7 +369,10 @@ mod tests {
         assert!(full(a.deposit_slot(&Pubkey::new_unique(), false, true)));
         assert!(full(a.deposit_slot(&q2, true, false)), "a stranger's gift of another quote asset");
         assert!(full(a.deposit_slot(&q2, true, true)), "the owner's other quote asset");
-        assert_eq!(a.deposit_slot(&Pubkey::new_unique(), false, false).unwrap_err(), PmError::DepositSlotRefused.into());
+        assert_eq!(
+            a.deposit_slot(&Pubkey::new_unique(), false, false).unwrap_err(),
+            PmError::DepositSlotRefused.into()
+        );
         // The needed quote asset itself, even a stranger's gift: the last slot.
         let i = a.deposit_slot(&usdc, true, false).unwrap();
         assert_eq!(i, MAX_BALANCES - 1);
