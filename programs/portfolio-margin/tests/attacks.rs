@@ -486,6 +486,34 @@ fn collateral_apply_ix(
     )
 }
 
+/// The delayed path of an underlying's parameters (L-2): the risk authority proposes, the
+/// clock passes `PARAM_DELAY_SECS`, anyone applies (the rent back to the proposer).
+async fn apply_underlying_after_delay(m: &mut Market, params: portfolio_margin::state::UnderlyingParams) {
+    let risk = m.env.risk.insecure_clone();
+    let propose = Env::ix(
+        portfolio_margin::accounts::UnderlyingPropose {
+            config: config_pda(),
+            underlying: m.sol,
+            pending: pending_pda(&m.sol),
+            risk_authority: risk.pubkey(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        portfolio_margin::instruction::UnderlyingPropose { params },
+    );
+    m.env.send(&[propose], &[&risk]).await.unwrap();
+    m.warp(portfolio_margin::state::PARAM_DELAY_SECS).await;
+    let apply = Env::ix(
+        portfolio_margin::accounts::UnderlyingApply {
+            config: config_pda(),
+            underlying: m.sol,
+            pending: pending_pda(&m.sol),
+            payer: risk.pubkey(),
+        },
+        portfolio_margin::instruction::UnderlyingApply {},
+    );
+    m.env.send(&[apply], &[]).await.unwrap();
+}
+
 /// L-2: a stolen risk-authority key reprices live balances at once (a haircut cut to zero, a
 /// new feed, a remapped group). Such changes now wait `PARAM_DELAY_SECS` between a proposal
 /// anyone can read and its application; the levers that reprice nothing act at once.
@@ -549,28 +577,7 @@ async fn l2_repricing_changes_wait_the_delay() {
     m.env.send(&[u_update(narrow)], &[&risk]).await.unwrap();
     let e = m.env.send(&[u_update(sol_params())], &[&risk]).await.unwrap_err();
     assert_eq!(code(&e), Some(pm_code(PmError::ParamChangeNeedsDelay)));
-    let propose = Env::ix(
-        portfolio_margin::accounts::UnderlyingPropose {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            risk_authority: risk.pubkey(),
-            system_program: anchor_lang::system_program::ID,
-        },
-        portfolio_margin::instruction::UnderlyingPropose { params: sol_params() },
-    );
-    m.env.send(&[propose], &[&risk]).await.unwrap();
-    m.warp(PARAM_DELAY_SECS).await;
-    let apply = Env::ix(
-        portfolio_margin::accounts::UnderlyingApply {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            payer: risk.pubkey(),
-        },
-        portfolio_margin::instruction::UnderlyingApply {},
-    );
-    m.env.send(&[apply], &[]).await.unwrap();
+    apply_underlying_after_delay(&mut m, sol_params()).await;
     let u: Underlying = m.env.anchor(&m.sol).await;
     assert_eq!((u.params, u.snapshot.refreshed_at), (sol_params(), 0));
 }
@@ -759,32 +766,10 @@ async fn m2_a_socialized_loss_is_not_charged_to_later_deposits() {
 /// side's loss at the pushed mark, and realizing it pays only what losers have paid in.
 #[tokio::test]
 async fn m6_a_pushed_mark_is_not_withdrawable_profit() {
-    use portfolio_margin::state::{PARAM_DELAY_SECS, UnderlyingParams};
+    use portfolio_margin::state::UnderlyingParams;
     let mut m = Market::new().await;
-    let risk = m.env.risk.insecure_clone();
     let haircut = UnderlyingParams { profit_haircut: ratio(0.5), ..sol_params() };
-    let propose = Env::ix(
-        portfolio_margin::accounts::UnderlyingPropose {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            risk_authority: risk.pubkey(),
-            system_program: anchor_lang::system_program::ID,
-        },
-        portfolio_margin::instruction::UnderlyingPropose { params: haircut },
-    );
-    m.env.send(&[propose], &[&risk]).await.unwrap();
-    m.warp(PARAM_DELAY_SECS).await;
-    let apply = Env::ix(
-        portfolio_margin::accounts::UnderlyingApply {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            payer: risk.pubkey(),
-        },
-        portfolio_margin::instruction::UnderlyingApply {},
-    );
-    m.env.send(&[apply], &[]).await.unwrap();
+    apply_underlying_after_delay(&mut m, haircut).await;
     let p = m.list(perp()).await.unwrap();
     m.crank(100.0).await.unwrap();
     let long = m.trader(1_000 * USDC).await;
