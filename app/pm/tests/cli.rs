@@ -226,3 +226,31 @@ fn help_is_there() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
     }
 }
+
+/// Spread credits in `pm risk` (issue 11 item 1): long $50k of BTC perps against short $50k of
+/// ETH perps at fixed ranges 8% / 10%: credit = rate x (50,000 x 0.08 + 50,000 x 0.10); pairs
+/// apply in the order given and a delta is used once (a second pair on BTC adds nothing).
+#[test]
+fn risk_applies_delta_matched_spread_credits_in_order() {
+    let json = r#"{"underlyings": [
+        {"name": "BTC", "spot": 50000, "atm_vol": 0.6, "maintenance": {"min_range": 0.08, "dynamic": false}},
+        {"name": "ETH", "spot": 2500, "atm_vol": 0.7, "maintenance": {"min_range": 0.10, "dynamic": false}},
+        {"name": "SOL", "spot": 100, "atm_vol": 0.9, "maintenance": {"min_range": 0.12, "dynamic": false}}],
+      "positions": [
+        {"underlying": "BTC", "type": "perp", "lot_size": 1, "lots": 1, "entry_price": 50000},
+        {"underlying": "ETH", "type": "perp", "lot_size": 1, "lots": -20, "entry_price": 2500},
+        {"underlying": "SOL", "type": "perp", "lot_size": 1, "lots": -500, "entry_price": 100}],
+      "spread_credits": PAIRS}"#;
+    let credit = |pairs: &str| {
+        let v = risk_ok(&json.replace("PAIRS", pairs));
+        v["spread_credit"]["maintenance"].as_f64().unwrap()
+    };
+    let near = |got: f64, want: f64| assert!((got - want).abs() < 1e-4, "{got} vs {want}");
+    near(credit(r#"[{"a": "BTC", "b": "ETH", "rate": 0.5}]"#), 0.5 * (4_000.0 + 5_000.0));
+    near(credit(r#"[{"a": "BTC", "b": "ETH", "rate": 0.5}, {"a": "BTC", "b": "SOL", "rate": 0.4}]"#), 4_500.0);
+    near(
+        credit(r#"[{"a": "BTC", "b": "SOL", "rate": 0.4}, {"a": "BTC", "b": "ETH", "rate": 0.5}]"#),
+        0.4 * (4_000.0 + 6_000.0),
+    );
+    near(credit(r#"[{"a": "ETH", "b": "SOL", "rate": 0.5}]"#), 0.0); // same sign: nothing
+}
