@@ -23,6 +23,7 @@ step "generated files are up to date"
 python3 scripts/reference/gen_ncdf_table.py --check
 python3 scripts/reference/gen_bs_vectors.py --check
 python3 scripts/reference/gen_haircut_vectors.py --check
+python3 scripts/reference/gen_scenario_vectors.py --check
 
 step "the committed IDL is up to date (app/idl-gen, no platform-tools)"
 cargo run --locked --quiet -p idl-gen -- --check

@@ -96,6 +96,15 @@ impl Prepared {
         Ok(Self { kind, strike, kd: strike.mul_ratio(disc, Down)?, t, sqrt_t: sqrt(t)?, rate })
     }
 
+    /// The same option `h` years later (SPAN's look-ahead): T' = max(T - h, 0), with its own
+    /// K e^{-rT'} and sqrt(T'). At T' = 0 every vol level has no terms: intrinsic value.
+    pub fn after(&self, h: Ratio) -> Result<Self> {
+        if !h.is_positive() {
+            return Ok(*self);
+        }
+        Self::new(self.kind, self.strike, self.t.sub(h)?.max(Ratio::ZERO), self.rate)
+    }
+
     /// ln(spot / strike), the moneyness every scenario shifts by ln(1 + move).
     pub fn log_moneyness(&self, spot: Price) -> Result<Ratio> {
         ln(spot.div(self.strike, Down)?)

@@ -8,6 +8,7 @@
 //! - [`math`]: ln, exp, sqrt, normal CDF/PDF.
 //! - [`black_scholes`]: European option price and Greeks.
 //! - [`scenario`]: the SPAN-style scenario grid and dynamic scan ranges.
+//! - [`vol_scaling`]: expiry scaling of vol shocks and the term-structure twist.
 //! - [`instrument`]: risk arrays (scenario P&L per lot) for options, futures, perpetuals.
 //! - [`collateral`]: collateral valuation with haircuts that grow with size.
 //! - [`margin`]: account aggregation into equity, maintenance and initial margin.
@@ -23,6 +24,7 @@ pub mod instrument;
 pub mod margin;
 pub mod math;
 pub mod scenario;
+pub mod vol_scaling;
 pub mod wide;
 
 pub use error::{KernelError, Result};

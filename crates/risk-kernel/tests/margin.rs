@@ -133,7 +133,7 @@ fn risk_arrays_and_full_revaluation_agree_bit_for_bit() {
     for a in &arrays {
         let mut w = a.to_words();
         assert_eq!(InstrumentRisk::from_words(&w).unwrap(), *a);
-        w[11] = 1 << 40;
+        w[12] = 1 << 40; // the first scenario entry, after the 12 header words
         assert!(InstrumentRisk::from_words(&w).is_err());
     }
     assert_eq!(margin_from_risk(&pf, &arrays[..2]), Err(KernelError::InvalidInput("one risk array per position")));
