@@ -21,8 +21,10 @@ pub struct PortfolioFile {
     /// Custom scenario grid; default: the 16-point SPAN grid.
     #[serde(default)]
     pub scenarios: Option<Vec<ScenarioIn>>,
-    #[serde(default = "default_extreme_weight")]
-    pub extreme_weight: f64,
+    /// Without `scenarios`: SPAN's 16-point grid with this weight on its +-2R pair, instead of
+    /// the default grid (the program's: regular 14 + tail ladder).
+    #[serde(default)]
+    pub extreme_weight: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -136,11 +138,11 @@ pub struct ScenarioIn {
     pub vol_scan: f64,
     #[serde(default = "default_weight")]
     pub weight: f64,
+    /// A move as a fraction of spot added to price_scan x R (tails: -0.66 is -66%).
+    #[serde(default)]
+    pub spot_shock: f64,
 }
 
-fn default_extreme_weight() -> f64 {
-    0.35
-}
 fn default_min_vol() -> f64 {
     0.05
 }
@@ -296,7 +298,10 @@ impl PortfolioFile {
             });
         }
         let grid = match &self.scenarios {
-            None => ScenarioGrid::span16(fx(self.extreme_weight, "extreme_weight")?),
+            None => match self.extreme_weight {
+                None => ScenarioGrid::default_grid(),
+                Some(w) => ScenarioGrid::span16(fx(w, "extreme_weight")?),
+            },
             Some(pts) => {
                 let mut v = Vec::new();
                 for (i, s) in pts.iter().enumerate() {
@@ -305,9 +310,12 @@ impl PortfolioFile {
                         price_scan: fx(s.price_scan, &f("price_scan"))?,
                         vol_scan: fx(s.vol_scan, &f("vol_scan"))?,
                         weight: fx(s.weight, &f("weight"))?,
+                        spot_shock: fx(s.spot_shock, &f("spot_shock"))?,
+                        ..Scenario::default()
                     });
                 }
-                ScenarioGrid::new(&v)
+                // The program's rule (`validate_grid`): valid, with the 14 regular points.
+                ScenarioGrid::new(&v).and_then(|g| g.require_regular().map(|_| g))
             }
         }
         .map_err(|e| format!("scenarios: {e}"))?;
