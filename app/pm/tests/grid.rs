@@ -49,7 +49,16 @@ fn default_grid_has_the_tail_ladder() {
     let g = &v["groups"][0];
     let sc = g["scenarios"].as_array().unwrap();
     assert_eq!(sc.len(), 22);
-    let tails = [(-0.66, 0.0910), (-0.33, 0.1819), (0.5, 0.12), (1.0, 0.06), (2.0, 0.03), (3.0, 0.02), (4.0, 0.015), (5.0, 0.012)];
+    let tails = [
+        (-0.66, 0.0910),
+        (-0.33, 0.1819),
+        (0.5, 0.12),
+        (1.0, 0.06),
+        (2.0, 0.03),
+        (3.0, 0.02),
+        (4.0, 0.015),
+        (5.0, 0.012),
+    ];
     for (s, (m, w)) in sc[14..].iter().zip(tails) {
         assert!((f(&s["spot_move"]) - m).abs() < 1e-12, "{s}");
         assert!((f(&s["weight"]) - w).abs() < 1e-12, "{s}");

@@ -149,7 +149,13 @@ fn futures_and_mapped_collateral_move_with_the_tails() {
 }
 
 fn pt(price_scan: f64, vol_scan: f64, weight: f64, spot_shock: f64) -> Scenario {
-    Scenario { price_scan: r(price_scan), vol_scan: r(vol_scan), weight: r(weight), spot_shock: r(spot_shock), ..Scenario::default() }
+    Scenario {
+        price_scan: r(price_scan),
+        vol_scan: r(vol_scan),
+        weight: r(weight),
+        spot_shock: r(spot_shock),
+        ..Scenario::default()
+    }
 }
 
 #[test]
@@ -216,7 +222,8 @@ fn any_grid_length_sums_every_scenario_and_arrays_carry_their_grid() {
     for n in [1, 3, 5, 14, 15, 16, 21, 22, 23, 31, 32] {
         let grid = ScenarioGrid::new(&points[..n]).unwrap();
         let risk = arrays(&u, &positions, &grid);
-        let p = Portfolio { underlyings: &[u], positions: &positions, collateral: &[], grid: &grid, spread_credits: &[] };
+        let p =
+            Portfolio { underlyings: &[u], positions: &positions, collateral: &[], grid: &grid, spread_credits: &[] };
         let rep = margin_from_risk(&p, &risk).unwrap();
         let g = &rep.groups()[0];
         for s in 0..MAX_SCENARIOS {
@@ -231,7 +238,9 @@ fn any_grid_length_sums_every_scenario_and_arrays_carry_their_grid() {
         // The margin check on arrays of another grid (tag 2 against the arrays' 0): refused.
         let tagged = grid.with_tag(2);
         let q = Portfolio { grid: &tagged, ..p };
-        assert!(matches!(margin_from_risk(&q, &risk), Err(KernelError::InvalidInput(m)) if m.contains("another scenario grid")));
+        assert!(
+            matches!(margin_from_risk(&q, &risk), Err(KernelError::InvalidInput(m)) if m.contains("another scenario grid"))
+        );
         let mut stamped = risk.clone();
         stamped.iter_mut().for_each(|a| a.grid = 2);
         assert_eq!(margin_from_risk(&q, &stamped).unwrap(), rep);
