@@ -703,4 +703,89 @@ mod tests {
         let one_unit = units::native_to_money(1, USDC, Round::Up).unwrap();
         assert!(past_target(&r, one_unit, buffer).unwrap() < 0);
     }
+
+    /// Issue 11 item 1: the search on health computed by the kernel with spread credits
+    /// configured. The liquidatee is long BTC perps hedged by short ETH perps (a 70% credit);
+    /// a request takes a share of the BTC leg at mark (equity unchanged), so maintenance moves
+    /// with the leg's loss and with the credit on the delta it still matches: continuous,
+    /// but not concave once the leg is smaller than the hedge. Every promise holds.
+    #[test]
+    fn the_search_keeps_its_promises_with_spread_credits() {
+        use risk_kernel::instrument::{Instrument, InstrumentKind, Market};
+        use risk_kernel::margin::{Portfolio, Position, SpreadCredit, Underlying, margin_full};
+        use risk_kernel::scenario::{ScanParams, ScenarioGrid};
+        let scan = |range: f64| ScanParams {
+            min_range: ratio(range),
+            vol_mult: Ratio::ZERO,
+            horizon: ratio(1.0 / 365.0),
+            conf_mult: Ratio::ZERO,
+            vol_scan: ratio(0.25),
+            dynamic: false,
+            basis_scan: Ratio::ZERO,
+            vol_scaling: risk_kernel::vol_scaling::VolScaling::DEFAULT,
+        };
+        let group = |spot: f64, range: f64| Underlying {
+            market: Market { spot: Price::from_f64(spot).unwrap(), rate: Ratio::ZERO, min_vol: ratio(0.05) },
+            conf: Price::ZERO,
+            atm_vol: ratio(0.5),
+            maintenance: scan(range),
+            initial: scan(range * 1.5),
+            short_option_min: Ratio::ZERO,
+        };
+        // `run` takes a 'static curve: the market lives for the test.
+        let und: &'static [Underlying; 2] = Box::leak(Box::new([group(50_000.0, 0.08), group(2_500.0, 0.10)]));
+        let grid: &'static ScenarioGrid = Box::leak(Box::new(ScenarioGrid::default_grid().unwrap()));
+        let credits: &'static [SpreadCredit] =
+            Box::leak(Box::new([SpreadCredit { group_a: 0, group_b: 1, rate: ratio(0.7) }]));
+        let perp = move |g: u8, lots: i64| Position {
+            group: g,
+            instrument: Instrument {
+                kind: InstrumentKind::Perpetual,
+                strike: Price::ZERO,
+                expiry: Ratio::ZERO,
+                vol: Ratio::ZERO,
+                lot_size: ratio(0.01),
+                forward_ratio: Ratio::ZERO,
+            },
+            lots,
+            entry_price: und[g as usize].market.spot,
+            funding: Money::ZERO,
+        };
+        let maintenance = move |btc: i64, eth: i64| {
+            let positions = [perp(0, btc), perp(1, eth)];
+            let pf =
+                Portfolio { underlyings: und, positions: &positions, collateral: &[], grid, spread_credits: credits };
+            margin_full(&pf).unwrap().maintenance.to_f64()
+        };
+        // (BTC lots of 0.01, ETH lots of 0.01, equity): over-hedged, matched, under-hedged.
+        // Over-hedged twice (a partial share of the BTC leg reaches the target), then a
+        // request that only removes a hedge (the whole request cannot reach it).
+        for (btc, eth, equity, partial) in
+            [(400, -1_000, 12_000.0, true), (300, -2_000, 8_000.0, true), (200, -4_000, 5_000.0, false)]
+        {
+            let curve = move |f: f64| (equity, maintenance(((btc as f64) * (1.0 - f)).round() as i64, eth));
+            let t = terms(0.02, 0.2);
+            let (s, asked) = run(&curve, &t);
+            let s = s.unwrap();
+            assert!(asked.len() <= 1 + MAX_STEPS, "{} margin checks", asked.len());
+            let (e1, m1) = curve(1.0);
+            let whole_reaches = e1 - m1 * 1.2 >= 1.0; // a unit of room for the fee
+            assert_eq!(whole_reaches, partial, "btc {btc}: the case is what it says");
+            assert!(curve(0.0).0 < curve(0.0).1, "btc {btc}: liquidatable before");
+            if whole_reaches {
+                assert!(s.reaches_target && reaches(&s, &t), "btc {btc}: share {:?} short of the target", s.fraction);
+                assert!(s.fraction < Ratio::ONE, "btc {btc}: a share of the leg is enough");
+            } else {
+                assert!(!s.reaches_target && s.fraction == Ratio::ONE);
+            }
+            // Credits are continuous in the share: no step between neighbouring shares larger
+            // than the leg's own linear loss over that step plus its credit (R_a + R_b).
+            for k in 0..100 {
+                let (a, b) = (curve(k as f64 / 100.0).1, curve((k + 1) as f64 / 100.0).1);
+                let lots_step = (btc as f64 / 100.0).ceil() + 1.0;
+                let bound = lots_step * 0.01 * 50_000.0 * (0.08 + 0.7 * (0.08 + 0.10)) + 1e-3;
+                assert!((a - b).abs() <= bound, "btc {btc}: maintenance jumps {a} -> {b} at {k}%");
+            }
+        }
+    }
 }
