@@ -46,8 +46,9 @@ pub fn handler(ctx: Context<UnderlyingRefresh>) -> Result<()> {
     // With no surface at all, the ranges are their minimums.
     let degraded = u.surface.n_slices > 0 && !u.surface.is_fresh(now, p.max_vol_age_secs);
     let atm_vol = if degraded { Ratio::from_raw(u.snapshot.atm_vol) } else { u.surface.atm_vol(now)? };
-    let mm = scan_range(&p.maintenance.to_kernel(), band.price, band.conf, atm_vol).map_err(kernel_err)?;
-    let im = scan_range(&p.initial.to_kernel(), band.price, band.conf, atm_vol).map_err(kernel_err)?;
+    let (mm_level, im_level) = p.kernel_levels();
+    let mm = scan_range(&mm_level, band.price, band.conf, atm_vol).map_err(kernel_err)?;
+    let im = scan_range(&im_level, band.price, band.conf, atm_vol).map_err(kernel_err)?;
     let epoch = u.snapshot.epoch.checked_add(1).ok_or(PmError::Overflow)?;
     u.snapshot = RiskSnapshot {
         spot: band.price.raw(),
