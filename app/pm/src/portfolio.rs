@@ -45,6 +45,10 @@ pub struct UnderlyingIn {
     pub maintenance: ScanIn,
     #[serde(default)]
     pub initial: ScanIn,
+    /// Bound of a future's `forward`: |F/S - 1| <= max_basis x (T + 1 day) (the program's
+    /// bound on a published forward curve).
+    #[serde(default = "default_max_basis")]
+    pub max_basis: f64,
 }
 
 /// Scan parameters of one level as written: a field left out takes its own level's default
@@ -58,6 +62,7 @@ pub struct ScanIn {
     pub conf_mult: Option<f64>,
     pub vol_scan: Option<f64>,
     pub dynamic: Option<bool>,
+    pub basis_scan: Option<f64>,
 }
 
 /// Each level's defaults (README, "Portfolio file").
@@ -67,12 +72,25 @@ pub struct ScanDefaults {
     pub horizon_days: f64,
     pub conf_mult: f64,
     pub vol_scan: f64,
+    pub basis_scan: f64,
 }
 
-pub const MAINTENANCE_DEFAULTS: ScanDefaults =
-    ScanDefaults { min_range: 0.08, vol_mult: 3.0, horizon_days: 1.0, conf_mult: 1.0, vol_scan: 0.25 };
-pub const INITIAL_DEFAULTS: ScanDefaults =
-    ScanDefaults { min_range: 0.12, vol_mult: 4.5, horizon_days: 1.0, conf_mult: 1.5, vol_scan: 0.35 };
+pub const MAINTENANCE_DEFAULTS: ScanDefaults = ScanDefaults {
+    min_range: 0.08,
+    vol_mult: 3.0,
+    horizon_days: 1.0,
+    conf_mult: 1.0,
+    vol_scan: 0.25,
+    basis_scan: 0.05,
+};
+pub const INITIAL_DEFAULTS: ScanDefaults = ScanDefaults {
+    min_range: 0.12,
+    vol_mult: 4.5,
+    horizon_days: 1.0,
+    conf_mult: 1.5,
+    vol_scan: 0.35,
+    basis_scan: 0.075,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +111,9 @@ pub struct PositionIn {
     pub entry_price: f64,
     #[serde(default)]
     pub funding: f64,
+    /// Futures: the published forward price F (quote per unit of underlying); none: S e^{rT}.
+    #[serde(default)]
+    pub forward: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +162,9 @@ pub struct ScenarioIn {
     /// A move as a fraction of spot added to price_scan x R (tails: -0.66 is -66%).
     #[serde(default)]
     pub spot_shock: f64,
+    /// Multiple of the level's basis scan B: futures' F/S moves by basis_scan x B x T.
+    #[serde(default)]
+    pub basis_scan: f64,
 }
 
 fn default_min_vol() -> f64 {
@@ -160,6 +184,9 @@ fn default_size_ref() -> f64 {
 }
 fn default_weight() -> f64 {
     1.0
+}
+fn default_max_basis() -> f64 {
+    0.5
 }
 
 /// The kernel's inputs, owned.
@@ -193,7 +220,29 @@ fn scan(s: &ScanIn, d: &ScanDefaults, field: &str) -> Result<ScanParams, String>
         conf_mult: fx(s.conf_mult.unwrap_or(d.conf_mult), &format!("{field}.conf_mult"))?,
         vol_scan: fx(s.vol_scan.unwrap_or(d.vol_scan), &format!("{field}.vol_scan"))?,
         dynamic: s.dynamic.unwrap_or(true),
+        basis_scan: fx(s.basis_scan.unwrap_or(d.basis_scan), &format!("{field}.basis_scan"))?,
     })
+}
+
+/// A future's F/S from its `forward` price, within the program's bound on a published forward:
+/// F > 0 and |F/S - 1| <= max_basis x (T + 1 day).
+fn forward_ratio(u: &UnderlyingIn, kind: InstrumentKind, fwd: f64, t: f64, field: &str) -> Result<Ratio, String> {
+    if kind != InstrumentKind::Future {
+        return Err(format!("{field}: only futures have a forward"));
+    }
+    if !fwd.is_finite() || fwd <= 0.0 {
+        return Err(format!("{field}: must be > 0"));
+    }
+    let ratio = fwd / u.spot;
+    let bound = u.max_basis * (t.max(0.0) + 1.0 / 365.0);
+    if (ratio - 1.0).abs() > bound {
+        return Err(format!(
+            "{field}: {fwd} is a basis of {:.6} over spot {}, beyond max_basis x (T + 1 day) = {bound:.6} (the program refuses such a forward curve)",
+            ratio - 1.0,
+            u.spot
+        ));
+    }
+    fx(ratio, field)
 }
 
 impl PortfolioFile {
@@ -253,6 +302,12 @@ impl PortfolioFile {
                     self.underlyings[group as usize].min_vol
                 ));
             }
+            let forward_ratio = match p.forward {
+                None => Ratio::ZERO,
+                Some(fwd) => {
+                    forward_ratio(&self.underlyings[group as usize], kind, fwd, p.expiry_years, &f("forward"))?
+                }
+            };
             positions.push(Position {
                 group,
                 instrument: Instrument {
@@ -261,6 +316,7 @@ impl PortfolioFile {
                     expiry: fx(p.expiry_years, &f("expiry_years"))?,
                     vol,
                     lot_size: fx(p.lot_size, &f("lot_size"))?,
+                    forward_ratio,
                 },
                 lots: p.lots,
                 entry_price: fx(p.entry_price, &f("entry_price"))?,
@@ -311,6 +367,7 @@ impl PortfolioFile {
                         vol_scan: fx(s.vol_scan, &f("vol_scan"))?,
                         weight: fx(s.weight, &f("weight"))?,
                         spot_shock: fx(s.spot_shock, &f("spot_shock"))?,
+                        basis_scan: fx(s.basis_scan, &f("basis_scan"))?,
                         ..Scenario::default()
                     });
                 }

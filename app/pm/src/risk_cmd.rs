@@ -40,13 +40,15 @@ pub fn report(path: &Path) -> Result<Value, String> {
 
 fn level_json(l: &Loaded, g: usize, params: &ScanParams, lvl: &LevelReport) -> Result<Value, String> {
     let spot = l.underlyings[g].market.spot;
-    let sh = Shocks::new(&l.grid, spot, lvl.range, params.vol_scan).map_err(|e| e.to_string())?;
+    let mut sh = Shocks::new(&l.grid, spot, lvl.range, params.vol_scan).map_err(|e| e.to_string())?;
+    sh.set_basis(&l.grid, params.basis_scan).map_err(|e| e.to_string())?;
     let scenarios: Vec<Value> = (0..sh.len)
         .map(|s| {
             json!({
                 "spot_move": ratio(sh.spot_move[s]),
                 "vol_move": ratio(sh.vol_move[s]),
                 "weight": ratio(l.grid.points()[s].weight),
+                "basis_move": ratio(sh.basis_move(s)),
                 "pnl": money(lvl.pnl[s]),
             })
         })
@@ -60,6 +62,7 @@ fn level_json(l: &Loaded, g: usize, params: &ScanParams, lvl: &LevelReport) -> R
             "spot_move": ratio(sh.spot_move[w]),
             "vol_move": ratio(sh.vol_move[w]),
             "weight": ratio(l.grid.points()[w].weight),
+            "basis_move": ratio(sh.basis_move(w)),
             "pnl": money(lvl.pnl[w]),
         },
         "loss": money(lvl.loss),

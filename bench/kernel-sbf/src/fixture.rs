@@ -64,20 +64,21 @@ fn spot(g: usize) -> Price {
 /// 35% (initial), the initial range 1.5 x the maintenance one.
 pub fn underlying(g: usize) -> Underlying {
     let s = SPOT_MILLI[g];
-    let level = |min_range_bp: i64, vol_mult: i64, conf_mult: i64, vol_scan_bp: i64| ScanParams {
+    let level = |min_range_bp: i64, vol_mult: i64, conf_mult: i64, vol_scan_bp: i64, basis_bp: i64| ScanParams {
         min_range: bp(min_range_bp),
         vol_mult: ratio(vol_mult, 1),
         horizon: ratio(1, 365),
         conf_mult: ratio(conf_mult, 1),
         vol_scan: bp(vol_scan_bp),
         dynamic: true,
+        basis_scan: bp(basis_bp),
     };
     Underlying {
         market: Market { spot: spot(g), rate: bp(500), min_vol: bp(500) },
         conf: price_milli(s / 2_000), // 5 bp of spot
         atm_vol: bp(ATM_VOL_BP[g]),
-        maintenance: level(MIN_RANGE_BP[g], 3, 1, 2_500),
-        initial: level(MIN_RANGE_BP[g] * 3 / 2, 4, 2, 3_500),
+        maintenance: level(MIN_RANGE_BP[g], 3, 1, 2_500, 500),
+        initial: level(MIN_RANGE_BP[g] * 3 / 2, 4, 2, 3_500, 750),
         short_option_min: bp(100),
     }
 }
@@ -91,7 +92,7 @@ pub fn grid() -> Result<ScenarioGrid> {
 pub fn shocks(grid: &ScenarioGrid, u: &Underlying) -> Result<(Shocks, Shocks)> {
     let level = |p: &ScanParams| -> Result<Shocks> {
         let range = scan_range(p, u.market.spot, u.conf, u.atm_vol)?;
-        Shocks::new(grid, u.market.spot, range, p.vol_scan)
+        Shocks::new(grid, u.market.spot, range, p.vol_scan)?.with_basis(grid, p.basis_scan)
     };
     Ok((level(&u.maintenance)?, level(&u.initial)?))
 }
@@ -137,6 +138,12 @@ pub fn position(i: usize, n_groups: usize) -> Result<Position> {
             expiry: if kind == InstrumentKind::Perpetual { Ratio::ZERO } else { expiry },
             vol: if is_option { bp(ATM_VOL_BP[g] + 100 * ((i * 5) % 7) as i64) } else { Ratio::ZERO },
             lot_size: ratio(lot_n, lot_d),
+            // Futures at a published forward of 1 + 5% x T (a 5% annualized basis).
+            forward_ratio: if kind == InstrumentKind::Future {
+                Ratio::ONE.add(bp(500).mul_ratio(expiry, Down)?)?
+            } else {
+                Ratio::ZERO
+            },
         },
         lots,
         // Entered within +-2% of today's spot.
@@ -157,6 +164,7 @@ const EMPTY_POSITION: Position = Position {
         expiry: Ratio::ZERO,
         vol: Ratio::ZERO,
         lot_size: Ratio::ZERO,
+        forward_ratio: Ratio::ZERO,
     },
     lots: 0,
     entry_price: Price::ZERO,
@@ -302,5 +310,12 @@ pub fn option_inputs() -> OptionInputs {
 /// The same option as an instrument of group 0, 0.01 BTC per lot.
 pub fn option_instrument() -> Instrument {
     let o = option_inputs();
-    Instrument { kind: InstrumentKind::Call, strike: o.strike, expiry: o.t, vol: o.vol, lot_size: ratio(1, 100) }
+    Instrument {
+        kind: InstrumentKind::Call,
+        strike: o.strike,
+        expiry: o.t,
+        vol: o.vol,
+        lot_size: ratio(1, 100),
+        forward_ratio: Ratio::ZERO,
+    }
 }

@@ -24,6 +24,7 @@ pub fn scan(min_range: f64, vol_scan: f64) -> ScanParams {
         conf_mult: r(1.0),
         vol_scan: r(vol_scan),
         dynamic: true,
+        basis_scan: Ratio::ZERO,
     }
 }
 
@@ -39,11 +40,25 @@ pub fn underlying(spot: f64, atm_vol: f64) -> Underlying {
 }
 
 pub fn option(kind: InstrumentKind, strike: f64, expiry: f64, vol: f64) -> Instrument {
-    Instrument { kind, strike: p(strike), expiry: r(expiry), vol: r(vol), lot_size: r(0.01) }
+    Instrument {
+        kind,
+        strike: p(strike),
+        expiry: r(expiry),
+        vol: r(vol),
+        lot_size: r(0.01),
+        forward_ratio: Ratio::ZERO,
+    }
 }
 
 pub fn linear(kind: InstrumentKind, expiry: f64) -> Instrument {
-    Instrument { kind, strike: Price::ZERO, expiry: r(expiry), vol: Ratio::ZERO, lot_size: r(0.01) }
+    Instrument {
+        kind,
+        strike: Price::ZERO,
+        expiry: r(expiry),
+        vol: Ratio::ZERO,
+        lot_size: r(0.01),
+        forward_ratio: Ratio::ZERO,
+    }
 }
 
 pub fn pos(group: u8, instrument: Instrument, lots: i64, entry: f64) -> Position {

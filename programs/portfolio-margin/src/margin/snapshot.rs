@@ -79,6 +79,8 @@ impl Snapshot {
                     expiry: years,
                     vol: Ratio::from_raw(inst.vol),
                     lot_size: Ratio::from_raw(inst.lot_size),
+                    // The check reads the crank's arrays (marked at the forward curve then).
+                    forward_ratio: Ratio::ZERO,
                 },
                 lots: slot.lots,
                 entry_price: Price::ZERO,

@@ -31,6 +31,7 @@ impl ScanLevel {
             conf_mult: Ratio::from_raw(self.conf_mult),
             vol_scan: Ratio::from_raw(self.vol_scan),
             dynamic: self.dynamic,
+            basis_scan: Ratio::ZERO,
         }
     }
 

@@ -54,6 +54,7 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
         expiry,
         vol,
         lot_size: Ratio::from_raw(inst.lot_size),
+        forward_ratio: Ratio::ZERO,
     };
     let config = &ctx.accounts.config;
     let grid = ScenarioGrid::span16(Ratio::from_raw(config.extreme_weight)).map_err(kernel_err)?;
