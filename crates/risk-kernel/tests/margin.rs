@@ -123,6 +123,8 @@ fn risk_arrays_and_full_revaluation_agree_bit_for_bit() {
             let sh = |l: &ScanParams| {
                 Shocks::new(&grid, u.market.spot, scan_range(l, u.market.spot, u.conf, u.atm_vol).unwrap(), l.vol_scan)
                     .unwrap()
+                    .with_time_terms(l)
+                    .unwrap()
             };
             instrument_risk(&ps.instrument, &u.market, &sh(&u.maintenance), &sh(&u.initial)).unwrap()
         })

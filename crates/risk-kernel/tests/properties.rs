@@ -193,11 +193,12 @@ proptest! {
         spot in 1.0f64..1e5, conf in 0.0f64..0.02, atm in 0.05f64..3.0,
     ) {
         use risk_kernel::scenario::{ScanParams, scan_range, validate_levels};
-        let m = ScanParams { min_range: r(mm.0), vol_mult: r(mm.1), horizon: r(mm.2 / 365.0), conf_mult: r(mm.3), vol_scan: r(mm.4), dynamic: mm.5, basis_scan: r(mm.4 / 4.0) };
+        let m = ScanParams { min_range: r(mm.0), vol_mult: r(mm.1), horizon: r(mm.2 / 365.0), conf_mult: r(mm.3), vol_scan: r(mm.4), dynamic: mm.5, basis_scan: r(mm.4 / 4.0), vol_scaling: risk_kernel::vol_scaling::VolScaling::DEFAULT };
         let i = ScanParams {
             min_range: r(mm.0 + up.0), vol_mult: r(mm.1 + up.1), horizon: r((mm.2 + up.2) / 365.0),
             conf_mult: r(mm.3 + up.3), vol_scan: r(mm.4 + up.4), dynamic: mm.5 || up.5,
             basis_scan: r((mm.4 + up.4) / 4.0),
+            vol_scaling: risk_kernel::vol_scaling::VolScaling::DEFAULT,
         };
         prop_assert_eq!(validate_levels(&m, &i), Ok(()));
         let range = |s: &ScanParams| scan_range(s, p(spot), p(spot * conf), r(atm)).unwrap();

@@ -4,6 +4,7 @@ use risk_kernel::collateral::Collateral;
 use risk_kernel::instrument::{Instrument, InstrumentKind, Market};
 use risk_kernel::margin::{Position, Underlying};
 use risk_kernel::scenario::ScanParams;
+use risk_kernel::vol_scaling::VolScaling;
 use risk_kernel::{Money, Price, Ratio};
 
 pub fn r(v: f64) -> Ratio {
@@ -25,6 +26,7 @@ pub fn scan(min_range: f64, vol_scan: f64) -> ScanParams {
         vol_scan: r(vol_scan),
         dynamic: true,
         basis_scan: Ratio::ZERO,
+        vol_scaling: VolScaling::DEFAULT,
     }
 }
 
