@@ -7,11 +7,23 @@ use crate::market::*;
 use crate::*;
 use anchor_lang::solana_program::instruction::AccountMeta;
 use portfolio_margin::instructions::TradeArgs;
-use portfolio_margin::state::{Instrument, MAX_BALANCES};
+use portfolio_margin::state::{Instrument, MAX_BALANCES, SpreadCreditParam, UnderlyingParams};
 use risk_kernel::instrument::InstrumentRisk;
 
 pub const UNDERLYINGS: u8 = 4;
+
 pub const PER_UNDERLYING: usize = 8;
+
+/// Underlying `id`'s parameters in the worst case: spread credits declared with every lower
+/// id, so an account on all 4 underlyings pairs all 6 (the margin check pays for pairing;
+/// the accounts are long every underlying, so no pair matches a delta).
+pub fn spread_params(id: u8) -> UnderlyingParams {
+    let mut p = sol_params();
+    for (slot, partner) in p.spread_credits.iter_mut().zip(0..id) {
+        *slot = SpreadCreditParam { partner, rate: ratio(0.3) };
+    }
+    p
+}
 
 pub struct Worst {
     pub m: Market,
@@ -46,7 +58,7 @@ impl Worst {
             if id == UNDERLYINGS - 1 {
                 m.usdc = assets[1].1;
             }
-            m.register_underlying(id, sol_params(), &risk).await.unwrap();
+            m.register_underlying(id, spread_params(id), &risk).await.unwrap();
             m.usdc = usdc;
             underlyings.push(underlying_pda(id));
         }

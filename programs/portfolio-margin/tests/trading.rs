@@ -313,3 +313,76 @@ async fn mapped_collateral_joins_its_underlyings_scenarios() {
     assert!(delta(&hedged).abs() < 0.1, "hedged delta {}", delta(&hedged));
     assert!(hedged.maintenance * 5 < alone.maintenance, "{} vs {}", hedged.maintenance, alone.maintenance);
 }
+
+/// Issue 11 item 1 on chain: underlying 1 declares a 50% spread credit with underlying 0 (a
+/// repricing parameter: changing it later waits the one-day delay). An account long perps of
+/// one and short as many dollars of the other gets 50% of both legs' price risk (all of a
+/// perp's loss) off its maintenance and initial margin, shown in `margin_report`.
+#[tokio::test]
+async fn a_declared_spread_credit_lowers_a_cross_underlying_hedge() {
+    use portfolio_margin::state::{SpreadCreditParam, UnderlyingParams};
+    let mut m = Market::new().await;
+    let (risk, vol) = (m.env.risk.insecure_clone(), m.env.vol.insecure_clone());
+    let (u0, u1) = (m.sol, underlying_pda(1));
+    let mut declared = sol_params();
+    declared.spread_credits[0] = SpreadCreditParam { partner: 0, rate: ratio(0.5) };
+    m.register_underlying(1, declared, &risk).await.unwrap();
+    m.sol = u1;
+    m.publish(surface(&[m.expiry], 0.6), &vol).await.unwrap();
+    let p1 = m.list(perp()).await.unwrap();
+    m.sol = u0;
+    let p0 = m.list(perp()).await.unwrap();
+    // Both underlyings refreshed from one SOL update (same feed), then their perps.
+    m.warp(sol_params().min_refresh_secs as i64).await;
+    let oracle = m.sol_price(150.0);
+    for (u, inst) in [(u0, p0), (u1, p1)] {
+        m.sol = u;
+        let ixs = [m.underlying_refresh_ix(oracle), m.instrument_refresh_ix(inst)];
+        m.env.send(&ixs, &[]).await.unwrap();
+    }
+    let maker = m.trader(1_000_000 * USDC).await;
+    let book = m.trader(100_000 * USDC).await;
+    let mut extra = |m: &mut Market| {
+        let mut v = m.check_accounts();
+        let other = if m.sol == u0 { u1 } else { u0 };
+        v.push(AccountMeta::new_readonly(other, false));
+        v
+    };
+    // Long 10 units of underlying 0's perp, short 10 units of underlying 1's, at fair.
+    for (u, inst, lots, nonce) in [(u0, p0, 1_000, 1), (u1, p1, -1_000, 2)] {
+        m.sol = u;
+        let ex = extra(&mut m);
+        let ix = m.trade_ix(inst, &maker, &book, lots, 150.0, nonce, ex);
+        let (mk, bk) = (maker.key.insecure_clone(), book.key.insecure_clone());
+        m.env.send(&[ix], &[&mk, &bk]).await.unwrap();
+    }
+    m.sol = u0;
+    let mut ix = m.report_ix(book.margin);
+    ix.accounts.push(AccountMeta::new_readonly(u1, false));
+    let r: portfolio_margin::instructions::MarginSummary = m.env.view(ix).await;
+    assert_eq!(r.groups.len(), 2);
+    // Equal dollar deltas, all matched: credit = 0.5 x (loss_0 + loss_1) at each level.
+    let (l0, l1) = (r.groups[0].maintenance_loss, r.groups[1].maintenance_loss);
+    let want = (l0 + l1) / 2;
+    assert!((r.spread_credit_maintenance - want).abs() <= 4, "{} vs {want}", r.spread_credit_maintenance);
+    assert_eq!(r.maintenance, l0 + l1 - r.spread_credit_maintenance);
+    let want_im = (r.groups[0].initial_loss + r.groups[1].initial_loss) / 2;
+    assert!((r.spread_credit_initial - want_im).abs() <= 4);
+    // Lowering the credit reprices the book: not a lever that acts at once.
+    let cut = UnderlyingParams { spread_credits: [SpreadCreditParam::NONE; 3], ..declared };
+    let ix = Env::ix(
+        portfolio_margin::accounts::UnderlyingUpdate {
+            config: config_pda(),
+            underlying: u1,
+            risk_authority: risk.pubkey(),
+        },
+        portfolio_margin::instruction::UnderlyingUpdate { params: cut },
+    );
+    let e = m.env.send(&[ix], &[&risk]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::ParamChangeNeedsDelay)));
+    // A rate above 1 is refused at registration.
+    let mut bad = sol_params();
+    bad.spread_credits[0] = SpreadCreditParam { partner: 0, rate: ratio(1.5) };
+    let e = m.register_underlying(2, bad, &risk).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidParameter)));
+}
