@@ -4,6 +4,7 @@ use risk_kernel::collateral::Collateral;
 use risk_kernel::instrument::{Instrument, InstrumentKind, Market};
 use risk_kernel::margin::{Position, SpreadCredit, Underlying};
 use risk_kernel::scenario::{ScanParams, Scenario, ScenarioGrid};
+use risk_kernel::vol_scaling::VolScaling;
 use risk_kernel::{Fixed, Money, Price, Ratio};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -49,6 +50,9 @@ pub struct UnderlyingIn {
     /// bound on a published forward curve).
     #[serde(default = "default_max_basis")]
     pub max_basis: f64,
+    /// T_ref of the expiry scaling of vol shocks (both levels) and the twist's pivot, in days.
+    #[serde(default = "default_vol_t_ref_days")]
+    pub vol_t_ref_days: f64,
 }
 
 /// Scan parameters of one level as written: a field left out takes its own level's default
@@ -63,6 +67,11 @@ pub struct ScanIn {
     pub vol_scan: Option<f64>,
     pub dynamic: Option<bool>,
     pub basis_scan: Option<f64>,
+    /// Expiry scaling of vol shocks: exponents below and from t_ref, and the scale's bounds.
+    pub vol_p_short: Option<f64>,
+    pub vol_p_long: Option<f64>,
+    pub vol_scale_cap: Option<f64>,
+    pub vol_scale_floor: Option<f64>,
 }
 
 /// Each level's defaults (README, "Portfolio file").
@@ -165,6 +174,10 @@ pub struct ScenarioIn {
     /// Multiple of the level's basis scan B: futures' F/S moves by basis_scan x B x T.
     #[serde(default)]
     pub basis_scan: f64,
+    /// Term-structure twist, a multiple of V: options' vols move by a further
+    /// vol_twist x V x side(T) x scale(T), up short of vol_t_ref_days and down beyond it.
+    #[serde(default)]
+    pub vol_twist: f64,
 }
 
 fn default_min_vol() -> f64 {
@@ -187,6 +200,9 @@ fn default_weight() -> f64 {
 }
 fn default_max_basis() -> f64 {
     0.5
+}
+fn default_vol_t_ref_days() -> f64 {
+    30.0
 }
 
 /// The kernel's inputs, owned.
@@ -212,7 +228,17 @@ fn group_index(names: &[String], name: &str, field: &str) -> Result<u8, String> 
         .ok_or_else(|| format!("{field}: unknown underlying \"{name}\" (known: {})", names.join(", ")))
 }
 
-fn scan(s: &ScanIn, d: &ScanDefaults, field: &str) -> Result<ScanParams, String> {
+fn scan(s: &ScanIn, d: &ScanDefaults, t_ref_days: f64, field: &str) -> Result<ScanParams, String> {
+    // Defaults: Deribit's / Derive's (30 days, 0.30, 0.13), capped at 4x, floored at 0.5x, at
+    // both levels (the program's `VolScalingParams::DEFAULT`).
+    let dv = VolScaling::DEFAULT;
+    let vol_scaling = VolScaling {
+        t_ref: fx(t_ref_days / 365.0, "vol_t_ref_days")?,
+        p_short: s.vol_p_short.map_or(Ok(dv.p_short), |v| fx(v, &format!("{field}.vol_p_short")))?,
+        p_long: s.vol_p_long.map_or(Ok(dv.p_long), |v| fx(v, &format!("{field}.vol_p_long")))?,
+        cap: s.vol_scale_cap.map_or(Ok(dv.cap), |v| fx(v, &format!("{field}.vol_scale_cap")))?,
+        floor: s.vol_scale_floor.map_or(Ok(dv.floor), |v| fx(v, &format!("{field}.vol_scale_floor")))?,
+    };
     Ok(ScanParams {
         min_range: fx(s.min_range.unwrap_or(d.min_range), &format!("{field}.min_range"))?,
         vol_mult: fx(s.vol_mult.unwrap_or(d.vol_mult), &format!("{field}.vol_mult"))?,
@@ -221,6 +247,7 @@ fn scan(s: &ScanIn, d: &ScanDefaults, field: &str) -> Result<ScanParams, String>
         vol_scan: fx(s.vol_scan.unwrap_or(d.vol_scan), &format!("{field}.vol_scan"))?,
         dynamic: s.dynamic.unwrap_or(true),
         basis_scan: fx(s.basis_scan.unwrap_or(d.basis_scan), &format!("{field}.basis_scan"))?,
+        vol_scaling,
     })
 }
 
@@ -264,8 +291,8 @@ impl PortfolioFile {
             if !min_vol.is_positive() {
                 return Err(format!("{}: must be > 0 (shocked vols are floored there)", f("min_vol")));
             }
-            let maintenance = scan(&u.maintenance, &MAINTENANCE_DEFAULTS, &f("maintenance"))?;
-            let initial = scan(&u.initial, &INITIAL_DEFAULTS, &f("initial"))?;
+            let maintenance = scan(&u.maintenance, &MAINTENANCE_DEFAULTS, u.vol_t_ref_days, &f("maintenance"))?;
+            let initial = scan(&u.initial, &INITIAL_DEFAULTS, u.vol_t_ref_days, &f("initial"))?;
             // The program's rule (UnderlyingParams::validate): initial >= maintenance, one by one.
             risk_kernel::scenario::validate_levels(&maintenance, &initial).map_err(|e| match e {
                 risk_kernel::KernelError::InvalidInput(what) => format!("underlyings[{i}]: {what}"),
@@ -368,6 +395,7 @@ impl PortfolioFile {
                         weight: fx(s.weight, &f("weight"))?,
                         spot_shock: fx(s.spot_shock, &f("spot_shock"))?,
                         basis_scan: fx(s.basis_scan, &f("basis_scan"))?,
+                        vol_twist: fx(s.vol_twist, &f("vol_twist"))?,
                         ..Scenario::default()
                     });
                 }

@@ -49,6 +49,7 @@ fn level_json(l: &Loaded, g: usize, params: &ScanParams, lvl: &LevelReport) -> R
                 "vol_move": ratio(sh.vol_move[s]),
                 "weight": ratio(l.grid.points()[s].weight),
                 "basis_move": ratio(sh.basis_move(s)),
+                "twist_move": ratio(sh.twist_levels[sh.vol_level_of[s] as usize]),
                 "pnl": money(lvl.pnl[s]),
             })
         })
@@ -63,6 +64,7 @@ fn level_json(l: &Loaded, g: usize, params: &ScanParams, lvl: &LevelReport) -> R
             "vol_move": ratio(sh.vol_move[w]),
             "weight": ratio(l.grid.points()[w].weight),
             "basis_move": ratio(sh.basis_move(w)),
+            "twist_move": ratio(sh.twist_levels[sh.vol_level_of[w] as usize]),
             "pnl": money(lvl.pnl[w]),
         },
         "loss": money(lvl.loss),

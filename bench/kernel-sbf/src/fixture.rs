@@ -13,7 +13,8 @@ use risk_kernel::black_scholes::{OptionInputs, OptionKind, Prepared, VolTerms};
 use risk_kernel::collateral::Collateral;
 use risk_kernel::instrument::{Instrument, InstrumentKind, Market, option_value_in_scenario, shocked_vol};
 use risk_kernel::margin::{MAX_GROUPS, MAX_POSITIONS, Portfolio, Position, SpreadCredit, Underlying};
-use risk_kernel::scenario::{MAX_SCENARIOS, ScanParams, ScenarioGrid, Shocks, scan_range};
+use risk_kernel::scenario::{MAX_VOL_LEVELS, ScanParams, ScenarioGrid, Shocks, scan_range};
+use risk_kernel::vol_scaling::{VolScaling, option_vol_move};
 use risk_kernel::wide::Round::Down;
 use risk_kernel::{KernelError, Money, Price, Ratio, Result};
 
@@ -72,6 +73,7 @@ pub fn underlying(g: usize) -> Underlying {
         vol_scan: bp(vol_scan_bp),
         dynamic: true,
         basis_scan: bp(basis_bp),
+        vol_scaling: VolScaling::DEFAULT,
     };
     Underlying {
         market: Market { spot: spot(g), rate: bp(500), min_vol: bp(500) },
@@ -92,25 +94,29 @@ pub fn grid() -> Result<ScenarioGrid> {
 pub fn shocks(grid: &ScenarioGrid, u: &Underlying) -> Result<(Shocks, Shocks)> {
     let level = |p: &ScanParams| -> Result<Shocks> {
         let range = scan_range(p, u.market.spot, u.conf, u.atm_vol)?;
-        Shocks::new(grid, u.market.spot, range, p.vol_scan)?.with_basis(grid, p.basis_scan)
+        Shocks::new(grid, u.market.spot, range, p.vol_scan)?.with_basis(grid, p.basis_scan)?.with_time_terms(p)
     };
     Ok((level(&u.maintenance)?, level(&u.initial)?))
 }
 
 /// Value of `inst` in the first `k` scenarios of `sh` (a checksum: the sum of the raw values),
-/// after its per-option setup: `Prepared::new`, ln S/K, and the vol terms of each vol level.
-/// Shared by the SBF program and the host check.
+/// after its per-option setup: `Prepared::new`, ln S/K, the option at the look-ahead, the expiry
+/// scale of its vol moves, and the vol terms of each vol level. Shared by the SBF program and
+/// the host check.
 pub fn scenario_sum(inst: &Instrument, mkt: &Market, sh: &Shocks, k: usize) -> Result<i64> {
     let kind = if inst.kind == InstrumentKind::Put { OptionKind::Put } else { OptionKind::Call };
     let opt = Prepared::new(kind, inst.strike, inst.expiry, mkt.rate)?;
     let x0 = opt.log_moneyness(mkt.spot)?;
-    let mut terms: [Option<VolTerms>; MAX_SCENARIOS] = [None; MAX_SCENARIOS];
+    let later = opt.after(sh.horizon)?;
+    let factors = sh.vol_scaling.factors(inst.expiry)?;
+    let mut terms: [Option<VolTerms>; MAX_VOL_LEVELS] = [None; MAX_VOL_LEVELS];
     for l in 0..sh.n_vol_levels {
-        terms[l] = opt.vol_terms(shocked_vol(inst.vol, sh.vol_levels[l], mkt.min_vol)?)?;
+        let v = option_vol_move(sh.vol_levels[l], sh.twist_levels[l], factors)?;
+        terms[l] = later.vol_terms(shocked_vol(inst.vol, v, mkt.min_vol)?)?;
     }
     let mut sum = 0i64;
     for i in 0..k.min(sh.len) {
-        let v = option_value_in_scenario(&opt, x0, sh, &terms[sh.vol_level_of[i] as usize], i)?;
+        let v = option_value_in_scenario(&later, x0, sh, &terms[sh.vol_level_of[i] as usize], i)?;
         sum = sum.wrapping_add(v.raw());
     }
     Ok(sum)

@@ -5,7 +5,7 @@ use anchor_lang::solana_program::instruction::AccountMeta;
 use portfolio_margin::instructions::{InstrumentTerms, LiquidationPlan, TradeArgs};
 use portfolio_margin::liquidation::LiquidateArgs;
 use portfolio_margin::state::{
-    LiquidationParams, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolSlice, VolSurface, kind,
+    LiquidationParams, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolScalingParams, VolSlice, VolSurface, kind,
 };
 
 pub const PRICE_ONE: i64 = 1 << 32; // Price::ONE raw
@@ -67,6 +67,8 @@ pub fn sol_params() -> UnderlyingParams {
         // The fixture counts unrealized profit in full for initial margin (its numbers are the
         // README's); the M-6 attack test sets a haircut.
         profit_haircut: 0,
+        // Deribit's / Derive's expiry scaling of vol shocks (30 days, 0.30, 0.13; 4x, 0.5x).
+        vol_scaling: VolScalingParams::DEFAULT,
     }
 }
 

@@ -185,12 +185,13 @@ fn code_of(e: &Error) -> u32 {
 
 /// The kernel's view of an underlying at its last snapshot.
 pub fn kernel_underlying(u: &Underlying, config: &Config) -> kmargin::Underlying {
+    let levels = u.params.kernel_levels();
     kmargin::Underlying {
         market: kernel_market(u, config),
         conf: Price::from_raw(u.snapshot.conf),
         atm_vol: Ratio::from_raw(u.snapshot.atm_vol),
-        maintenance: u.params.maintenance.to_kernel(),
-        initial: u.params.initial.to_kernel(),
+        maintenance: levels.0,
+        initial: levels.1,
         short_option_min: Ratio::from_raw(u.params.short_option_min),
     }
 }

@@ -1,6 +1,7 @@
 use crate::error::PmError;
 use anchor_lang::prelude::*;
 use risk_kernel::scenario::ScanParams;
+use risk_kernel::vol_scaling::VolScaling;
 use risk_kernel::wide::Round;
 use risk_kernel::{Price, Ratio};
 
@@ -23,7 +24,9 @@ pub struct ScanLevel {
 }
 
 impl ScanLevel {
-    pub fn to_kernel(self) -> ScanParams {
+    /// The kernel's parameters of this level with its expiry scaling
+    /// ([`UnderlyingParams::kernel_levels`] pairs them).
+    pub fn to_kernel(self, vol_scaling: VolScaling) -> ScanParams {
         ScanParams {
             min_range: Ratio::from_raw(self.min_range),
             vol_mult: Ratio::from_raw(self.vol_mult),
@@ -32,6 +35,7 @@ impl ScanLevel {
             vol_scan: Ratio::from_raw(self.vol_scan),
             dynamic: self.dynamic,
             basis_scan: Ratio::ZERO,
+            vol_scaling,
         }
     }
 
@@ -79,14 +83,107 @@ pub struct UnderlyingParams {
     /// (Ratio raw, in [0, 1]; M-6): a profit at a mark that could be pushed (a thin
     /// underlying's oracle) is not fully spendable. Maintenance counts it in full.
     pub profit_haircut: i64,
+    /// Expiry scaling of vol shocks per margin level and the twist's pivot (issue 11 item 5;
+    /// the kernel's `vol_scaling`). Defaults [`VolScalingParams::DEFAULT`]: Deribit's and
+    /// Derive's (30 days, 0.30, 0.13), capped at 4x, floored at 0.5x.
+    pub vol_scaling: VolScalingParams,
+}
+
+/// Expiry scaling of vol moves, as stored: scale(T) = clamp((t_ref / T)^p, floor, cap) with
+/// p = p_short below t_ref, p_long from it; a twist scenario moves expiries below t_ref one way
+/// and beyond it the other. 22 bytes; hours and basis points convert to the kernel's Q16.48
+/// with one native 64-bit division each (no 128-bit arithmetic in a margin check).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VolScalingParams {
+    /// T_ref in hours, in [1, 8,760] (both levels; 30 days = 720).
+    pub t_ref_hours: u16,
+    pub maintenance: VolScaleLevel,
+    pub initial: VolScaleLevel,
+}
+
+/// One level's exponents and bounds, in basis points (1/10,000).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VolScaleLevel {
+    /// Exponent below t_ref, in [0, 10,000] (0.30 = 3,000).
+    pub p_short_bps: u16,
+    /// Exponent from t_ref on, in [0, 10,000] (0.13 = 1,300).
+    pub p_long_bps: u16,
+    /// Smallest scale, in [1, 10,000] (0.5x = 5,000).
+    pub floor_bps: u16,
+    /// Largest scale, in [10,000, 160,000] (4x = 40,000).
+    pub cap_bps: u32,
+}
+
+impl VolScaleLevel {
+    pub const DEFAULT: Self = Self { p_short_bps: 3_000, p_long_bps: 1_300, floor_bps: 5_000, cap_bps: 40_000 };
+}
+
+impl VolScalingParams {
+    pub const DEFAULT: Self =
+        Self { t_ref_hours: 30 * 24, maintenance: VolScaleLevel::DEFAULT, initial: VolScaleLevel::DEFAULT };
+
+    /// The kernel's parameters of one level, each rounded toward a larger scale: t_ref,
+    /// p_short, cap and floor up, p_long down. Exact in u64 for every stored value:
+    /// bps x 2^48 / 10^4 = bps x 2^44 / 625 with bps < 2^18, hours x 2^48 / 8,760 =
+    /// hours x 2^45 / 1,095 with hours < 2^16.
+    pub fn to_kernel(&self, level: &VolScaleLevel) -> VolScaling {
+        let q = |n: u64, d: u64, up: bool| Ratio::from_raw(((n + if up { d - 1 } else { 0 }) / d) as i64);
+        let bps = |v: u32, up: bool| q((v as u64) << 44, 625, up);
+        VolScaling {
+            t_ref: q((self.t_ref_hours as u64) << 45, 1_095, true),
+            p_short: bps(level.p_short_bps as u32, true),
+            p_long: bps(level.p_long_bps as u32, false),
+            cap: bps(level.cap_bps.min(1 << 18), true),
+            floor: bps(level.floor_bps as u32, true),
+        }
+    }
+
+    /// Each bound above, and the initial scale at least the maintenance one at every expiry:
+    /// p_short, cap and floor at least maintenance's, p_long at most (the kernel's
+    /// `validate_levels` checks the same on the converted values).
+    pub fn validate(&self) -> Result<()> {
+        let level_ok = |l: &VolScaleLevel| {
+            l.p_short_bps <= 10_000
+                && l.p_long_bps <= 10_000
+                && (1..=10_000).contains(&l.floor_bps)
+                && (10_000..=160_000).contains(&l.cap_bps)
+        };
+        let (m, i) = (&self.maintenance, &self.initial);
+        let ok = (1..=8_760).contains(&self.t_ref_hours)
+            && level_ok(m)
+            && level_ok(i)
+            && i.p_short_bps >= m.p_short_bps
+            && i.p_long_bps <= m.p_long_bps
+            && i.floor_bps >= m.floor_bps
+            && i.cap_bps >= m.cap_bps;
+        require!(ok, PmError::InvalidVolScaling);
+        Ok(())
+    }
 }
 
 impl UnderlyingParams {
+    /// Both levels as the kernel takes them (scan parameters with their vol scaling).
+    pub fn kernel_levels(&self) -> (ScanParams, ScanParams) {
+        (self.kernel_level(false), self.kernel_level(true))
+    }
+
+    /// One level as the kernel takes it: maintenance, or initial if `initial`.
+    pub fn kernel_level(&self, initial: bool) -> ScanParams {
+        let v = &self.vol_scaling;
+        if initial {
+            self.initial.to_kernel(v.to_kernel(&v.initial))
+        } else {
+            self.maintenance.to_kernel(v.to_kernel(&v.maintenance))
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
+        self.vol_scaling.validate()?;
+        let (mm, im) = self.kernel_levels();
         let one = Ratio::ONE.raw();
         let ok = self.maintenance.valid()
             && self.initial.valid()
-            && risk_kernel::scenario::validate_levels(&self.maintenance.to_kernel(), &self.initial.to_kernel()).is_ok()
+            && risk_kernel::scenario::validate_levels(&mm, &im).is_ok()
             && (0..=one).contains(&self.max_conf_ratio)
             && (0..=one).contains(&self.short_option_min)
             && 0 < self.min_vol

@@ -67,8 +67,11 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
             Shocks::moves_only(&grid, snap.spot(), range, v)
         }
     };
-    let mm = Box::new(shocks(mm_range, vol_scan(u.params.maintenance.vol_scan)).map_err(kernel_err)?);
-    let im = Box::new(shocks(im_range, vol_scan(u.params.initial.vol_scan)).map_err(kernel_err)?);
+    let mut mm = Box::new(shocks(mm_range, vol_scan(u.params.maintenance.vol_scan)).map_err(kernel_err)?);
+    let mut im = Box::new(shocks(im_range, vol_scan(u.params.initial.vol_scan)).map_err(kernel_err)?);
+    // Options: revalued a horizon later (SPAN's look-ahead), vol moves scaled by expiry.
+    mm.set_time_terms(&u.params.kernel_level(false)).map_err(kernel_err)?;
+    im.set_time_terms(&u.params.kernel_level(true)).map_err(kernel_err)?;
     let risk = instrument_risk(&kernel_inst, &kernel_market(u, config), &mm, &im).map_err(kernel_err)?;
     inst.risk = risk.to_words();
     inst.risk_epoch = snap.epoch;
