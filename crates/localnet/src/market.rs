@@ -5,7 +5,8 @@ use anchor_lang::solana_program::instruction::AccountMeta;
 use portfolio_margin::instructions::{InstrumentTerms, LiquidationPlan, TradeArgs};
 use portfolio_margin::liquidation::LiquidateArgs;
 use portfolio_margin::state::{
-    LiquidationParams, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolScalingParams, VolSlice, VolSurface, kind,
+    LiquidationParams, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolScalingParams, VolSlice,
+    VolSurface, kind,
 };
 
 pub const PRICE_ONE: i64 = 1 << 32; // Price::ONE raw
@@ -46,6 +47,8 @@ pub fn scan_level(min_range: f64, vol_scan: f64) -> ScanLevel {
         conf_mult: ratio(1.0),
         vol_scan: ratio(vol_scan),
         dynamic: true,
+        // The README's default maintenance basis scan; `sol_params` widens the initial one.
+        basis_scan: ratio(0.05),
     }
 }
 
@@ -55,10 +58,11 @@ pub fn sol_params() -> UnderlyingParams {
         max_oracle_age_secs: 60,
         max_conf_ratio: ratio(0.02),
         maintenance: scan_level(0.08, 0.25),
-        initial: scan_level(0.12, 0.35),
+        initial: ScanLevel { basis_scan: ratio(0.075), ..scan_level(0.12, 0.35) },
         short_option_min: ratio(0.01),
         min_vol: ratio(0.05),
         max_vol: ratio(3.0),
+        max_basis: ratio(0.5),
         max_vol_age_secs: 600,
         max_risk_age_secs: 120,
         settle_window_secs: 300,
@@ -224,7 +228,22 @@ impl Market {
         self.env.send(&[ix], &[signer]).await
     }
 
+    /// Publishes `surface`; a slice left without a forward (0) gets the carry forward
+    /// e^{r T} at the fixture's rate (5%) and the current clock, as a vol oracle quoting the
+    /// configured rate would (`publish_exact` sends it as given).
     pub async fn publish(
+        &mut self,
+        mut surface: VolSurface,
+        signer: &Keypair,
+    ) -> std::result::Result<(), BanksClientError> {
+        for s in surface.slices.iter_mut().filter(|s| s.forward == 0) {
+            let t = (s.expiry - self.env.now).max(0) as f64 / (365.0 * 86_400.0);
+            s.forward = ratio((0.05 * t).exp());
+        }
+        self.publish_exact(surface, signer).await
+    }
+
+    pub async fn publish_exact(
         &mut self,
         surface: VolSurface,
         signer: &Keypair,

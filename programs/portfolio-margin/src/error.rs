@@ -139,8 +139,12 @@ pub enum PmError {
     PendingParamsMismatch,
     #[msg("the quote's nonce is more than 2^32 above the maker's last nonce")]
     NonceTooFar,
-    #[msg("vol scaling out of bounds: t_ref in [1, 8760] hours, exponents <= 1, floor in (0, 1], cap in [1, 16], initial scale >= maintenance")]
+    #[msg(
+        "vol scaling out of bounds: t_ref in [1, 8760] hours, exponents <= 1, floor in (0, 1], cap in [1, 16], initial scale >= maintenance"
+    )]
     InvalidVolScaling,
+    #[msg("a published forward is <= 0 or its basis |F/S - 1| exceeds max_basis x (T + 1 day)")]
+    ForwardOutOfBounds,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -167,6 +167,29 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
     );
     liquidate.accounts.extend(w.check_accounts(true));
     rows.push(measure(&mut w, "liquidate (all 32 positions)", liquidate.clone(), &[&lq]).await);
+
+    // The vol surface and its forward curve at full capacity (4 slices x 8 points, every
+    // forward checked against max_basis), last: it reprices nothing measured above.
+    let now = w.m.env.now;
+    let mut full = surface(&[now + 7 * DAY, now + 30 * DAY, now + 90 * DAY, now + 180 * DAY], 0.6);
+    for (k, s) in full.slices.iter_mut().enumerate() {
+        s.n_points = portfolio_margin::state::MAX_VOL_POINTS as u8;
+        for i in 0..portfolio_margin::state::MAX_VOL_POINTS {
+            s.moneyness[i] = ratio(0.6 + 0.1 * i as f64);
+            s.vols[i] = ratio(0.6);
+        }
+        s.forward = ratio(1.0 + 0.01 * k as f64);
+    }
+    let vol = w.m.env.vol.insecure_clone();
+    let publish = Env::ix(
+        portfolio_margin::accounts::VolSurfacePublish {
+            config: config_pda(),
+            underlying: w.m.sol,
+            vol_oracle_authority: vol.pubkey(),
+        },
+        portfolio_margin::instruction::VolSurfacePublish { surface: full },
+    );
+    rows.push(measure(&mut w, "vol_surface_publish (4 slices x 8 points)", publish, &[&vol]).await);
     print(&rows);
     println!(
         "per position in a margin check: {} CU ((32-position report - empty report) / 32)",

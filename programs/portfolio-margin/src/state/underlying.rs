@@ -21,6 +21,9 @@ pub struct ScanLevel {
     pub conf_mult: i64,
     pub vol_scan: i64,
     pub dynamic: bool,
+    /// B: annualized basis scan (a grid point's `basis_scan` multiple moves a dated future's
+    /// F/S by multiple x B x T), in [0, 1].
+    pub basis_scan: i64,
 }
 
 impl ScanLevel {
@@ -34,7 +37,7 @@ impl ScanLevel {
             conf_mult: Ratio::from_raw(self.conf_mult),
             vol_scan: Ratio::from_raw(self.vol_scan),
             dynamic: self.dynamic,
-            basis_scan: Ratio::ZERO,
+            basis_scan: Ratio::from_raw(self.basis_scan),
             vol_scaling,
         }
     }
@@ -46,6 +49,7 @@ impl ScanLevel {
             && (0..=one).contains(&self.horizon)
             && (0..=16 * one).contains(&self.conf_mult)
             && (0..=one).contains(&self.vol_scan)
+            && (0..=one).contains(&self.basis_scan)
     }
 }
 
@@ -64,6 +68,9 @@ pub struct UnderlyingParams {
     /// Shocked vols are floored here; surface vols must lie in [min_vol, max_vol].
     pub min_vol: i64,
     pub max_vol: i64,
+    /// Bound of the published forward curve (Ratio raw, annualized, in [0, 1]): each slice's
+    /// `|F/S - 1| <= max_basis x (T + 1 day)` ([`VolSurface::validate_forwards`]).
+    pub max_basis: i64,
     /// A vol surface older than this cannot price anything.
     pub max_vol_age_secs: u32,
     /// A risk snapshot (refresh) older than this cannot margin anything.
@@ -189,6 +196,7 @@ impl UnderlyingParams {
             && 0 < self.min_vol
             && self.min_vol <= self.max_vol
             && self.max_vol <= 10 * one
+            && (0..=one).contains(&self.max_basis)
             && (1..=crate::oracle::MAX_ORACLE_AGE_SECS).contains(&self.max_oracle_age_secs)
             && self.max_vol_age_secs > 0
             && self.max_risk_age_secs > 0
@@ -236,6 +244,11 @@ pub struct VolSlice {
     pub moneyness: [i64; MAX_VOL_POINTS],
     /// Implied vols (Ratio raw).
     pub vols: [i64; MAX_VOL_POINTS],
+    /// The forward of this expiry over spot, F/S (Ratio raw, > 0), as the vol-oracle authority
+    /// saw them at `published_at`; bounded by the underlying's `max_basis` (see
+    /// [`VolSurface::validate_forwards`]). Dated futures are marked at it
+    /// ([`VolSurface::forward_ratio_for`]).
+    pub forward: i64,
 }
 
 impl VolSlice {
@@ -288,6 +301,65 @@ impl VolSurface {
             }
         }
         Ok(())
+    }
+
+    /// Every slice's forward: F/S > 0 and `|F/S - 1| <= max_basis x (T + 1 day)`, T the slice's
+    /// years to expiry from `now` (0 if past): an annualized basis of at most `max_basis`, with
+    /// a day's worth of slack for spot and forward read at slightly different times.
+    pub fn validate_forwards(&self, max_basis: i64, now: i64) -> Result<()> {
+        for s in &self.slices[..self.n_slices as usize] {
+            require!(s.forward > 0, PmError::ForwardOutOfBounds);
+            let secs = s.expiry.saturating_sub(now).max(0).saturating_add(24 * 3600);
+            let bound = risk_kernel::wide::mul_div(max_basis, secs, SECONDS_PER_YEAR as u64, Round::Down)
+                .map_err(|_| PmError::Overflow)?;
+            require!((s.forward - Ratio::ONE.raw()).unsigned_abs() <= bound as u64, PmError::ForwardOutOfBounds);
+        }
+        Ok(())
+    }
+
+    /// F/S of a dated future expiring at `expiry` (after `now`), from the published forwards.
+    ///
+    /// Each unexpired slice's basis `b_k = F_k/S - 1` was quoted at `published_at`; it is aged
+    /// to `now` at its constant annualized basis, `b_k (e_k - now) / (e_k - published_at)` (the
+    /// same as published on a fresh surface, converging to 0 at expiry on a stale one). Then
+    /// linear in time to expiry: the slice's own basis at its expiry, between two slices the
+    /// line through them, before the first `b_1 T / T_1` (0 basis at T = 0) and past the last
+    /// `b_n T / T_n` (its annualized basis held flat). Rounds down; at least one unit. `None`
+    /// without any unexpired slice (never published, or all expired): the future then carries at
+    /// the configured rate.
+    pub fn forward_ratio_for(&self, expiry: i64, now: i64) -> Result<Option<Ratio>> {
+        if self.published_at <= 0 {
+            return Ok(None);
+        }
+        let p = self.published_at;
+        let live = || self.slices[..self.n_slices as usize].iter().filter(|s| s.expiry > now);
+        // (seconds to expiry from now, basis aged to now)
+        let knot = |s: &VolSlice| -> Result<(i64, i64)> {
+            let (to_expiry, since_quote) =
+                (s.expiry - now, u64::try_from(s.expiry - p).map_err(|_| PmError::Overflow)?);
+            let b = risk_kernel::wide::mul_div(s.forward - Ratio::ONE.raw(), to_expiry, since_quote, Round::Down)
+                .map_err(|_| PmError::Overflow)?;
+            Ok((to_expiry, b))
+        };
+        let t = expiry.saturating_sub(now).max(0);
+        let below = live().rfind(|s| s.expiry <= expiry);
+        let above = live().find(|s| s.expiry > expiry);
+        let basis = match (below, above) {
+            (Some(a), _) if a.expiry == expiry => knot(a)?.1,
+            (Some(a), Some(b)) => {
+                let ((ta, ba), (tb, bb)) = (knot(a)?, knot(b)?);
+                let span = u64::try_from(tb - ta).map_err(|_| PmError::Overflow)?;
+                let step =
+                    risk_kernel::wide::mul_div(bb - ba, t - ta, span, Round::Down).map_err(|_| PmError::Overflow)?;
+                ba.checked_add(step).ok_or(PmError::Overflow)?
+            }
+            (Some(s), None) | (None, Some(s)) => {
+                let (ts, bs) = knot(s)?;
+                risk_kernel::wide::mul_div(bs, t, ts as u64, Round::Down).map_err(|_| PmError::Overflow)?
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(Ratio::from_raw(Ratio::ONE.raw().checked_add(basis).ok_or(PmError::Overflow)?.max(1))))
     }
 
     pub fn is_fresh(&self, now: i64, max_age_secs: u32) -> bool {
@@ -375,7 +447,9 @@ pub struct Underlying {
     pub params: UnderlyingParams,
     pub surface: VolSurface,
     pub snapshot: RiskSnapshot,
-    pub reserved: [u8; 64],
+    /// 56 bytes went to the forward curve: `VolSlice::forward` (4 x 8), `ScanLevel::basis_scan`
+    /// (2 x 8) and `UnderlyingParams::max_basis` (8); the account keeps its size.
+    pub reserved: [u8; 8],
 }
 
 impl Underlying {

@@ -47,6 +47,17 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
     };
     let degraded = inst.is_option() && !surface_fresh;
     let vol_scan = |level: i64| if degraded { level.saturating_mul(2).min(Ratio::ONE.raw()) } else { level };
+    // Dated futures are marked at the published forward curve (`VolSurface::forward_ratio_for`:
+    // the slice's forward, or linear in T between slices, flat annualized basis beyond). With a
+    // stale surface the last curve still marks them, each slice's basis aged at its annualized
+    // rate, and the basis scan doubles; with no unexpired slice at all they carry at the
+    // configured rate, basis scan doubled. Either way a stale surface freezes no future (M-5).
+    let is_future = inst.kind == crate::state::kind::FUTURE;
+    let forward = if is_future { u.surface.forward_ratio_for(inst.expiry, now)? } else { None };
+    let basis_degraded = is_future && (!surface_fresh || forward.is_none());
+    let basis_scan = |level: i64| {
+        Ratio::from_raw(if basis_degraded { level.saturating_mul(2).min(Ratio::ONE.raw()) } else { level })
+    };
     let expiry = if inst.has_expiry() { units::years_until(inst.expiry, now)? } else { Ratio::ZERO };
     let kernel_inst = risk_kernel::instrument::Instrument {
         kind: kernel_kind(inst.kind)?,
@@ -54,7 +65,7 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
         expiry,
         vol,
         lot_size: Ratio::from_raw(inst.lot_size),
-        forward_ratio: Ratio::ZERO,
+        forward_ratio: forward.unwrap_or(Ratio::ZERO),
     };
     let config = &ctx.accounts.config;
     let grid = ScenarioGrid::span16(Ratio::from_raw(config.extreme_weight)).map_err(kernel_err)?;
@@ -72,6 +83,8 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
     // Options: revalued a horizon later (SPAN's look-ahead), vol moves scaled by expiry.
     mm.set_time_terms(&u.params.kernel_level(false)).map_err(kernel_err)?;
     im.set_time_terms(&u.params.kernel_level(true)).map_err(kernel_err)?;
+    mm.set_basis(&grid, basis_scan(u.params.maintenance.basis_scan)).map_err(kernel_err)?;
+    im.set_basis(&grid, basis_scan(u.params.initial.basis_scan)).map_err(kernel_err)?;
     let risk = instrument_risk(&kernel_inst, &kernel_market(u, config), &mm, &im).map_err(kernel_err)?;
     inst.risk = risk.to_words();
     inst.risk_epoch = snap.epoch;
@@ -82,7 +95,7 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
         epoch: snap.epoch,
         mark: risk.mark.raw(),
         vol: vol.raw(),
-        vol_surface_stale: degraded,
+        vol_surface_stale: degraded || basis_degraded,
     });
     Ok(())
 }

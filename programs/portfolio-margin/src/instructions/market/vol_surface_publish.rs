@@ -3,8 +3,9 @@ use crate::events::VolSurfacePublished;
 use crate::state::{Config, Underlying, VolSurface, seeds};
 use anchor_lang::prelude::*;
 
-/// Publishes an underlying's vol surface, stamped with the cluster time. Vol-oracle authority
-/// only; every point must lie within the underlying's [min_vol, max_vol].
+/// Publishes an underlying's vol surface and forward curve (one F/S per slice), stamped with
+/// the cluster time. Vol-oracle authority only; every point must lie within the underlying's
+/// [min_vol, max_vol], every forward within `max_basis` (`ForwardOutOfBounds`).
 #[derive(Accounts)]
 pub struct VolSurfacePublish<'info> {
     #[account(
@@ -21,6 +22,7 @@ pub fn handler(ctx: Context<VolSurfacePublish>, surface: VolSurface) -> Result<(
     let u = &mut ctx.accounts.underlying;
     surface.validate(&u.params)?;
     let now = Clock::get()?.unix_timestamp;
+    surface.validate_forwards(u.params.max_basis, now)?;
     u.surface = VolSurface { published_at: now, ..surface };
     emit!(VolSurfacePublished { underlying: u.key(), published_at: now, n_slices: surface.n_slices });
     Ok(())
