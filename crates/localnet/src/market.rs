@@ -5,8 +5,8 @@ use anchor_lang::solana_program::instruction::AccountMeta;
 use portfolio_margin::instructions::{InstrumentTerms, LiquidationPlan, TradeArgs};
 use portfolio_margin::liquidation::LiquidateArgs;
 use portfolio_margin::state::{
-    LiquidationParams, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, UnderlyingParams, VolScalingParams, VolSlice,
-    VolSurface, kind,
+    LiquidationParams, MAX_CREDIT_PARTNERS, MAX_VOL_POINTS, MAX_VOL_SLICES, ScanLevel, SpreadCreditParam,
+    UnderlyingParams, VolScalingParams, VolSlice, VolSurface, kind,
 };
 
 pub const PRICE_ONE: i64 = 1 << 32; // Price::ONE raw
@@ -71,6 +71,8 @@ pub fn sol_params() -> UnderlyingParams {
         // The fixture counts unrealized profit in full for initial margin (its numbers are the
         // README's); the M-6 attack test sets a haircut.
         profit_haircut: 0,
+        // One underlying in the fixture: no inter-group spreads.
+        spread_credits: [SpreadCreditParam::NONE; MAX_CREDIT_PARTNERS],
         // Deribit's / Derive's expiry scaling of vol shocks (30 days, 0.30, 0.13; 4x, 0.5x).
         vol_scaling: VolScalingParams::DEFAULT,
     }

@@ -1,4 +1,5 @@
 use crate::error::PmError;
+use crate::state::NO_GROUP;
 use anchor_lang::prelude::*;
 use risk_kernel::scenario::ScanParams;
 use risk_kernel::vol_scaling::VolScaling;
@@ -90,6 +91,11 @@ pub struct UnderlyingParams {
     /// (Ratio raw, in [0, 1]; M-6): a profit at a mark that could be pushed (a thin
     /// underlying's oracle) is not fully spendable. Maintenance counts it in full.
     pub profit_haircut: i64,
+    /// Inter-group spread credits this underlying grants against others (SPAN's
+    /// inter-commodity spreads, issue 11 item 1; the kernel's `margin::spread_credits`):
+    /// partner underlying id ([`NO_GROUP`] = unused) and rate. A pair declared on both sides
+    /// takes the smaller rate; an account's pairs apply highest rate first.
+    pub spread_credits: [SpreadCreditParam; MAX_CREDIT_PARTNERS],
     /// Expiry scaling of vol shocks per margin level and the twist's pivot (issue 11 item 5;
     /// the kernel's `vol_scaling`). Defaults [`VolScalingParams::DEFAULT`]: Deribit's and
     /// Derive's (30 days, 0.30, 0.13), capped at 4x, floored at 0.5x.
@@ -168,6 +174,20 @@ impl VolScalingParams {
     }
 }
 
+/// Partners one underlying can declare a spread credit with (an account has at most 4 groups).
+pub const MAX_CREDIT_PARTNERS: usize = 3;
+
+/// One declared spread: partner id and rate (Ratio raw, in [0, 1]; 0 where unused).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpreadCreditParam {
+    pub partner: u8,
+    pub rate: i64,
+}
+
+impl SpreadCreditParam {
+    pub const NONE: Self = Self { partner: NO_GROUP, rate: 0 };
+}
+
 impl UnderlyingParams {
     /// Both levels as the kernel takes them (scan parameters with their vol scaling).
     pub fn kernel_levels(&self) -> (ScanParams, ScanParams) {
@@ -204,7 +224,13 @@ impl UnderlyingParams {
             && 0 < self.price_band
             && self.price_band <= one
             && self.min_refresh_secs < self.max_risk_age_secs
-            && (0..=one).contains(&self.profit_haircut);
+            && (0..=one).contains(&self.profit_haircut)
+            && self.spread_credits.iter().enumerate().all(|(i, c)| {
+                (0..=one).contains(&c.rate)
+                    && (c.partner != NO_GROUP || c.rate == 0)
+                    // one declaration per partner
+                    && (c.partner == NO_GROUP || self.spread_credits[..i].iter().all(|d| d.partner != c.partner))
+            });
         require!(ok, PmError::InvalidParameter);
         Ok(())
     }
