@@ -396,7 +396,6 @@ impl PortfolioFile {
                         spot_shock: fx(s.spot_shock, &f("spot_shock"))?,
                         basis_scan: fx(s.basis_scan, &f("basis_scan"))?,
                         vol_twist: fx(s.vol_twist, &f("vol_twist"))?,
-                        ..Scenario::default()
                     });
                 }
                 // The program's rule (`validate_grid`): valid, with the 14 regular points.
