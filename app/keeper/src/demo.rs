@@ -12,6 +12,7 @@ use localnet::*;
 use portfolio_margin::state::{CollateralAsset, Instrument};
 use risk_kernel::instrument::InstrumentRisk;
 use solana_keypair::Keypair;
+use solana_signer::Signer;
 
 const USDC: u64 = 1_000_000;
 
@@ -43,17 +44,38 @@ pub async fn run() -> Result<DemoResult, String> {
     let put100 = m.list(put(e, 100.0)).await.map_err(|e| e.to_string())?;
     let put90 = m.list(put(e, 90.0)).await.map_err(|e| e.to_string())?;
     let fut = m.list(future(e)).await.map_err(|e| e.to_string())?;
+    let sol_perp = m.list(perp()).await.map_err(|e| e.to_string())?;
     m.crank(100.0).await.map_err(|e| e.to_string())?;
-    println!("  SOL/USD 100.00, 30-day options and future listed, risk caches cranked");
+    // The perpetual's funding period: one minute here so the story shows an accrual (default
+    // one hour), clamp 0.05% per period (the default).
+    let risk = m.env.risk.insecure_clone();
+    let params = portfolio_margin::instructions::FundingParams {
+        period_secs: 60,
+        clamp: portfolio_margin::funding::DEFAULT_CLAMP,
+        impact_lots: 1,
+    };
+    let ix = Env::ix(
+        portfolio_margin::accounts::InstrumentSetFunding {
+            config: config_pda(),
+            underlying: m.sol,
+            instrument: sol_perp,
+            risk_authority: risk.pubkey(),
+        },
+        portfolio_margin::instruction::InstrumentSetFunding { params },
+    );
+    m.env.send(&[ix], &[&risk]).await.map_err(|e| e.to_string())?;
+    println!("  SOL/USD 100.00, 30-day options and future and a perpetual listed, risk caches cranked");
 
     step(2, "Traders and the keeper deposit USDC (wallet-signed SPL transfers into the program vault)");
     let bob = m.trader(1_000_000 * USDC).await;
     let alice = m.trader(400 * USDC).await;
     let keeper_key = Keypair::new();
     let keeper_acc = m.trader_sub(keeper_key.insecure_clone(), 0, 50_000 * USDC).await;
+    let carol = m.trader(5_000 * USDC).await;
     println!("  alice  {}  400 USDC (trader)", alice.margin);
     println!("  bob    {}  1,000,000 USDC (market maker)", bob.margin);
     println!("  keeper {}  50,000 USDC (liquidator)", keeper_acc.margin);
+    println!("  carol  {}  5,000 USDC (perpetual trader)", carol.margin);
 
     step(3, "Alice trades a hedged options book with bob; both wallets sign every trade");
     let legs = [
@@ -67,6 +89,10 @@ pub async fn run() -> Result<DemoResult, String> {
         m.trade(*inst, &bob, &alice, *lots, px, 1 + nonce as u64).await.map_err(|e| format!("{name}: {e}"))?;
         println!("  {name:<28} at {px:>7.3}");
     }
+    // Carol buys the perpetual over the index: the premium funding will charge longs.
+    let nonce = 1 + legs.len() as u64; // bob's next maker nonce
+    m.trade(sol_perp, &bob, &carol, 5, 100.3, nonce).await.map_err(|e| format!("perp: {e}"))?;
+    println!("  carol buys 5 SOL-PERP from bob at 100.300 (+0.30% over the 100.00 index)");
 
     step(4, "Margin report: the same positions margined together vs one by one (the program's own code)");
     let mut chain = LocalChain { env: &mut m.env };
@@ -120,6 +146,7 @@ pub async fn run() -> Result<DemoResult, String> {
     step(6, "The keeper runs one pass: crank, evaluate every account, liquidate by the program's plan");
     let settings = Settings { oracles: feeds.by_feed(), ..Settings::default() };
     let keeper = Keeper::new(keeper_key, keeper_acc.margin, settings);
+    let perp_before: Instrument = m.env.zero_copy(&sol_perp).await;
     let mut chain = LocalChain { env: &mut m.env };
     let outcomes = keeper.tick(&mut chain).await.map_err(|e| e.to_string())?;
     if !outcomes.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == alice.margin)) {
@@ -127,6 +154,22 @@ pub async fn run() -> Result<DemoResult, String> {
     }
     // A second pass finds nothing left to do.
     let again = keeper.tick(&mut chain).await.map_err(|e| e.to_string())?;
+    // The keeper's crank accrued the perpetual's funding (its period had ended).
+    let perp_after: Instrument = m.env.zero_copy(&sol_perp).await;
+    let elapsed = perp_after.funding_time - perp_before.funding_time;
+    if perp_after.funding_index == perp_before.funding_index || elapsed <= 0 {
+        return Err("the keeper's crank accrued no funding".into());
+    }
+    let index_price = m.env.anchor::<portfolio_margin::state::Underlying>(&m.sol).await.snapshot.spot().to_f64();
+    let per_lot = (perp_after.funding_index - perp_before.funding_index) as f64 / 4_294_967_296.0;
+    let rate = per_lot / (index_price * elapsed as f64 / 60.0);
+    let owed = -m.report(carol.margin).await.funding[0].unsettled as f64 / 4_294_967_296.0;
+    let received = m.report(bob.margin).await.funding[0].unsettled as f64 / 4_294_967_296.0;
+    println!(
+        "  perp funding accrued by the crank: rate {:.4}% per period (the time-weighted +0.30% premium, clamped) over {elapsed} s at index {index_price:.2}",
+        100.0 * rate
+    );
+    println!("  carol (long 5) owes {owed:.6} USDC of funding, bob (short 5) receives {received:.6}: the sum is zero");
     println!(
         "  second pass: {} liquidation(s)",
         again.iter().filter(|o| matches!(o, Outcome::Liquidated { .. })).count()
@@ -137,8 +180,13 @@ pub async fn run() -> Result<DemoResult, String> {
         "  {:<10} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "account", "equity", "maintenance", "initial", "positions", "USDC"
     );
-    let named =
-        [("alice", alice.margin), ("bob", bob.margin), ("keeper", keeper_acc.margin), ("insurance", insurance_pda())];
+    let named = [
+        ("alice", alice.margin),
+        ("bob", bob.margin),
+        ("carol", carol.margin),
+        ("keeper", keeper_acc.margin),
+        ("insurance", insurance_pda()),
+    ];
     let usdc_index = m.env.anchor::<CollateralAsset>(&m.usdc).await.loss_index();
     for (name, key) in named {
         let a = m.env.margin(&key).await;

@@ -251,7 +251,13 @@ impl Keeper {
                 && now < u.snapshot.refreshed_at.saturating_add(u.params.min_refresh_secs as i64);
             let refresh_underlying = moved && !throttled;
             let snapshot_fresh = u.snapshot.is_fresh(now, u.params.max_risk_age_secs);
-            let behind = |i: &portfolio_margin::state::Instrument| i.risk_epoch != u.snapshot.epoch;
+            // A perpetual whose funding period has ended is re-cranked too: the crank accrues it.
+            let behind = |i: &portfolio_margin::state::Instrument| {
+                i.risk_epoch != u.snapshot.epoch
+                    || (i.kind == portfolio_margin::state::kind::PERPETUAL
+                        && i.funding_time > 0
+                        && now >= i.funding_time.saturating_add(portfolio_margin::funding::period(i)))
+            };
             let caches_behind = snapshot_fresh
                 && book.instruments.iter().any(|(_, i)| i.underlying == *key && !i.is_expired(now) && behind(i));
             if !refresh_underlying && !caches_behind {

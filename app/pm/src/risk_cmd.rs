@@ -104,6 +104,14 @@ fn to_json(l: &Loaded, rep: &MarginReport) -> Result<Value, String> {
             "initial_value": money(v.initial),
         }));
     }
+    // Perpetual funding carried by each perp position (quote units, < 0 owed), in equity.
+    let funding: Vec<Value> = l
+        .positions
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.instrument.kind == risk_kernel::instrument::InstrumentKind::Perpetual)
+        .map(|(i, p)| json!({"position": i, "funding": money(p.funding)}))
+        .collect();
     Ok(json!({
         "equity": money(rep.equity),
         "initial": money(rep.initial),
@@ -112,6 +120,7 @@ fn to_json(l: &Loaded, rep: &MarginReport) -> Result<Value, String> {
         "spread_credit": {"maintenance": money(rep.spread_credit_maintenance), "initial": money(rep.spread_credit_initial)},
         "initial_haircut_extra": money(rep.initial_haircut_extra),
         "collateral": collateral,
+        "funding": funding,
         "groups": groups,
     }))
 }

@@ -145,6 +145,12 @@ pub enum PmError {
     InvalidVolScaling,
     #[msg("a published forward is <= 0 or its basis |F/S - 1| exceeds max_basis x (T + 1 day)")]
     ForwardOutOfBounds,
+    #[msg(
+        "funding settings out of bounds: period in [60, 86400] s, 0 < clamp <= 1% per period, impact lots in [1, 2^24]"
+    )]
+    FundingParamsInvalid,
+    #[msg("this instruction applies to perpetuals only")]
+    NotPerpetual,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -237,3 +237,41 @@ pub struct LossSocialized {
     /// balances that existed now are worth amount x this / their slot's index.
     pub loss_index: u64,
 }
+
+/// The crank accrued a perpetual's funding for the period just ended (see `funding`).
+#[event]
+pub struct FundingAccrued {
+    pub instrument: Pubkey,
+    /// Time-weighted premium of trade prices over the index (Ratio raw, Q48).
+    pub premium: i64,
+    /// Funding rate per period after the clamp (Ratio raw): > 0 longs pay shorts.
+    pub rate: i64,
+    /// Index price used (Price raw).
+    pub index_price: i64,
+    /// Quote units Q32 per lot added to the cumulative index, and the index after.
+    pub delta: i64,
+    pub index: i64,
+    /// Seconds accrued (>= the period).
+    pub elapsed: i64,
+}
+
+/// A position's funding was settled at the instrument's cumulative index.
+#[event]
+pub struct FundingSettled {
+    pub account: Pubkey,
+    pub instrument: Pubkey,
+    /// Quote units Q32 settled now (> 0 received) and the position's settled funding after.
+    pub amount: i64,
+    pub funding: i64,
+    pub index: i64,
+}
+
+/// The risk authority set a perpetual's funding settings (`instrument_set_funding`).
+#[event]
+pub struct FundingParamsSet {
+    pub instrument: Pubkey,
+    pub period_secs: u32,
+    /// Ratio raw (Q48) per period.
+    pub clamp: i64,
+    pub impact_lots: u32,
+}

@@ -7,6 +7,7 @@ use anchor_lang::prelude::*;
 
 pub mod error;
 pub mod events;
+pub mod funding;
 pub mod heap;
 pub mod instructions;
 pub mod liquidation;
@@ -125,6 +126,10 @@ pub mod portfolio_margin {
 
     pub fn instrument_refresh(ctx: Context<InstrumentRefresh>) -> Result<()> {
         market::instrument_refresh::handler(ctx)
+    }
+
+    pub fn instrument_set_funding(ctx: Context<InstrumentSetFunding>, params: FundingParams) -> Result<()> {
+        market::instrument_set_funding::handler(ctx, params)
     }
 
     pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Moving lots between two accounts at an agreed per-lot amount: the one rule shared by
 //! trades and liquidations, so both conserve cash and open interest the same way.
 use crate::error::PmError;
+use crate::funding;
 use crate::state::MarginAccount;
 use anchor_lang::prelude::*;
 use risk_kernel::margin::MAX_LOTS;
@@ -25,15 +26,45 @@ pub fn legs(is_option: bool, lots: i64, amount: i64) -> Result<(Leg, Leg)> {
     })
 }
 
+/// The instrument's funding index and the quote asset's decimals: a position's funding is
+/// settled at the index before its lots change, and realized into its cost when it closes.
+#[derive(Clone, Copy)]
+pub struct FundingAt {
+    pub index: i64,
+    pub quote_decimals: u8,
+}
+
+/// Settles the funding of `acc`'s position in `instrument` (if any) at `index`; returns the
+/// amount settled (quote units Q32, > 0 received).
+pub fn settle_funding(acc: &mut MarginAccount, instrument: &Pubkey, index: i64) -> Result<i64> {
+    match acc.position_slot(instrument) {
+        Some(i) => funding::settle(&mut acc.positions[i], index),
+        None => Ok(0),
+    }
+}
+
 /// Applies one side's leg (cash to the quote balance at the quote asset's loss index
-/// `quote_index`); returns the change in open interest (long lots).
-pub fn apply(acc: &mut MarginAccount, instrument: &Pubkey, quote: &Pubkey, quote_index: u64, leg: Leg) -> Result<i64> {
+/// `quote_index`); returns the change in open interest (long lots). The position's funding is
+/// settled first (a new position starts at the current index); a position that closes
+/// realizes its funding into its cost.
+pub fn apply(
+    acc: &mut MarginAccount,
+    instrument: &Pubkey,
+    quote: &Pubkey,
+    quote_index: u64,
+    f: FundingAt,
+    leg: Leg,
+) -> Result<i64> {
     let i = acc.position_slot_or_open(instrument).ok_or(PmError::PositionCapacityExceeded)?;
     let p = &mut acc.positions[i];
+    funding::settle(p, f.index)?;
     let old = p.lots;
     p.lots = old.checked_add(leg.lots).ok_or(PmError::Overflow)?;
     require!(p.lots.unsigned_abs() <= MAX_LOTS as u64, PmError::LotsOutOfRange);
     p.cost = p.cost.checked_add(leg.cost).ok_or(PmError::Overflow)?;
+    if p.lots == 0 {
+        funding::fold(p, f.quote_decimals)?;
+    }
     let new = p.lots;
     acc.close_flat_position(i);
     if leg.cash != 0 {

@@ -23,8 +23,8 @@ pub use collateral::{deposit::*, withdraw::*};
 pub use liquidation::{liquidate::*, liquidation_flag::*, liquidation_plan::*, resolve_bankruptcy::*};
 #[allow(ambiguous_glob_reexports)]
 pub use market::{
-    instrument_create::*, instrument_refresh::*, underlying_refresh::*, underlying_register::*, underlying_update::*,
-    vol_surface_publish::*,
+    instrument_create::*, instrument_refresh::*, instrument_set_funding::*, underlying_refresh::*,
+    underlying_register::*, underlying_update::*, vol_surface_publish::*,
 };
 #[allow(ambiguous_glob_reexports)]
 pub use registry::{collateral_register::*, collateral_update::*, params_apply::*, params_propose::*};

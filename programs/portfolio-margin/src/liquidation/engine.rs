@@ -8,7 +8,7 @@
 use super::request::{LiquidateArgs, MAX_TAKES};
 use crate::error::{PmError, kernel_err};
 use crate::margin::{Health, MarketView, Snapshot};
-use crate::positions::{apply, legs, realize_flat};
+use crate::positions::{FundingAt, apply, legs, realize_flat};
 use crate::state::{CollateralAsset, Config, LiquidationParams, MAX_BALANCES, MarginAccount};
 use crate::units;
 use anchor_lang::prelude::*;
@@ -24,6 +24,8 @@ pub struct PricedPosition {
     /// Quote native units per lot at mark, rounded against the liquidatee.
     pub per_lot: i64,
     pub is_option: bool,
+    /// The instrument's funding index (perpetuals; 0 otherwise).
+    pub funding_index: i64,
 }
 
 pub struct PricedCollateral {
@@ -99,6 +101,7 @@ pub fn price(
             lots: t.lots,
             per_lot,
             is_option: inst.is_option(),
+            funding_index: inst.funding_index,
         });
     }
     // Collateral is paid in quote units: its oracle price over the quote asset's.
@@ -142,10 +145,11 @@ pub fn transfer(
         let lots = n.checked_mul(pos.sign).ok_or(PmError::Overflow)?;
         let value = units::cash(lots, pos.per_lot)?;
         let (taker, maker) = legs(pos.is_option, lots, value)?;
-        let mut oi = apply(liquidatee, &pos.instrument, &p.quote, p.quote_index, maker)?;
+        let f = FundingAt { index: pos.funding_index, quote_decimals: p.quote_decimals };
+        let mut oi = apply(liquidatee, &pos.instrument, &p.quote, p.quote_index, f, maker)?;
         let mut realized = realize_flat(liquidatee, &pos.instrument, &p.quote, p.quote_index)?;
         if let Some(l) = liquidator.as_deref_mut() {
-            oi += apply(l, &pos.instrument, &p.quote, p.quote_index, taker)?;
+            oi += apply(l, &pos.instrument, &p.quote, p.quote_index, f, taker)?;
             realized += realize_flat(l, &pos.instrument, &p.quote, p.quote_index)?;
         }
         m.lots.push(lots);

@@ -4,6 +4,7 @@
 use super::rules::Checked;
 use super::view::MarketView;
 use crate::error::{PmError, kernel_err};
+use crate::funding;
 use crate::state::{Config, MAX_BALANCES, MAX_POSITIONS, MarginAccount, NO_GROUP, Underlying, kernel_kind, status};
 use crate::units;
 use anchor_lang::prelude::*;
@@ -84,7 +85,8 @@ impl Snapshot {
                 },
                 lots: slot.lots,
                 entry_price: Price::ZERO,
-                funding: cost.add(Money::from_raw(slot.funding)).map_err(kernel_err)?,
+                // Perpetual funding settled and not yet settled, rounded against the account.
+                funding: cost.add(funding::to_money(funding::owed(slot, inst.funding_index)?)).map_err(kernel_err)?,
             });
         }
         for (i, b) in acc.balances[..acc.n_balances as usize].iter().enumerate() {

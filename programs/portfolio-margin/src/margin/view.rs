@@ -26,6 +26,8 @@ pub struct ViewInstrument {
     pub strike: i64,
     pub lot_size: i64,
     pub vol: i64,
+    /// Perpetuals: the cumulative funding index (quote units Q32 per lot; 0 otherwise).
+    pub funding_index: i64,
     /// The crank's risk arrays and the underlying snapshot epoch they were computed at
     /// ([`ViewInstrument::risk_at`] checks it is current).
     risk: core::result::Result<InstrumentRisk, PmError>,
@@ -120,6 +122,7 @@ impl MarketView {
                     strike: inst.strike,
                     lot_size: inst.lot_size,
                     vol: inst.vol,
+                    funding_index: inst.funding_index,
                     risk: if inst.risk_time > 0 {
                         InstrumentRisk::from_words(&inst.risk).map_err(PmError::from)
                     } else {

@@ -62,7 +62,27 @@ pub struct Instrument {
     /// their quote balance), not yet paid out to live winners: a live profit is realized only
     /// from this (M-6). Expiry settlement pays in full and does not use it.
     pub pnl_pool: i64,
-    pub reserved: [u8; 56],
+    /// Perpetual funding (see `crate::funding`): the cumulative funding per lot, in quote
+    /// units Q32 (Price scale, 2^-32) per lot; a long pays (a short receives) its rise.
+    pub funding_index: i64,
+    /// Unix seconds of the last accrual: the start of the current funding period (0 = never).
+    pub funding_time: i64,
+    /// Time-weighted premium of the current period so far: sum of premium (Q32 ratio,
+    /// 2^-32 = one) x seconds it held, up to `premium_time`.
+    pub premium_sum: i64,
+    /// The premium signal (Ratio raw, Q48): trade price over the index, minus one, moved
+    /// toward each perpetual trade's premium by its size (`funding_impact_lots`); 0 at the
+    /// start of each period.
+    pub premium: i64,
+    /// Unix seconds the signal last changed (its segment since then is not yet in the sum).
+    pub premium_time: i64,
+    /// Funding period in seconds (0 = the default, one hour).
+    pub funding_period: u32,
+    /// Lots that move the signal all the way to a trade's premium; a smaller trade moves it
+    /// by lots / this (0 = 1: every trade sets it).
+    pub funding_impact_lots: u32,
+    /// The largest |funding rate| per period (Ratio raw; 0 = the default, 0.05%).
+    pub funding_clamp: i64,
 }
 
 const _: () = assert!(core::mem::size_of::<Instrument>() == 32 + 9 * 8 + 8 + 8 * RISK_WORDS + 64);

@@ -31,9 +31,13 @@ pub struct PositionSlot {
     /// received). Unrealized P&L = lots x value per lot - cost; settling P&L resets it.
     /// Options: 0 (the premium moved as cash at the trade).
     pub cost: i64,
-    /// Money raw (Q24): perpetual funding accrued (reserved for funding; 0 today).
+    /// Perpetuals: funding settled into the position and not yet into cash, in quote units
+    /// Q32 (2^-32, the instrument's `funding_index` scale; > 0 received). Realized into
+    /// `cost` (rounded against the account) when the position is closed or its P&L settled.
     pub funding: i64,
-    pub reserved: [u8; 8],
+    /// Perpetuals: the instrument's `funding_index` this position was last settled at; the
+    /// funding not yet settled is lots x (index now - this).
+    pub funding_index: i64,
 }
 
 /// A margin account (PDA: ["margin", owner, sub_id LE]). Zero-copy, fixed layout:

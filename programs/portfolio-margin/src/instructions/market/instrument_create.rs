@@ -61,6 +61,12 @@ pub fn handler(ctx: Context<InstrumentCreate>, terms: InstrumentTerms) -> Result
     inst.phase = phase::ACTIVE;
     inst.version = Instrument::VERSION;
     inst.bump = ctx.bumps.instrument;
+    if terms.kind == kind::PERPETUAL {
+        inst.funding_period = crate::funding::DEFAULT_PERIOD_SECS;
+        inst.funding_clamp = crate::funding::DEFAULT_CLAMP;
+        inst.funding_impact_lots = 1;
+        crate::funding::start(&mut inst, now);
+    }
     emit!(InstrumentCreated {
         instrument: ctx.accounts.instrument.key(),
         underlying: inst.underlying,

@@ -1,5 +1,6 @@
 use crate::error::{PmError, kernel_err};
-use crate::events::InstrumentRefreshed;
+use crate::events::{FundingAccrued, InstrumentRefreshed};
+use crate::funding;
 use crate::margin::snapshot::kernel_market;
 use crate::state::{Config, Instrument, Underlying, kernel_kind, phase, seeds};
 use crate::units;
@@ -86,6 +87,18 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
     mm.set_basis(&grid, basis_scan(u.params.maintenance.basis_scan)).map_err(kernel_err)?;
     im.set_basis(&grid, basis_scan(u.params.initial.basis_scan)).map_err(kernel_err)?;
     let risk = instrument_risk(&kernel_inst, &kernel_market(u, config), &mm, &im).map_err(kernel_err)?;
+    // Perpetual funding: at most once per period, at the snapshot's spot (see `funding`).
+    if let Some(a) = funding::accrue(&mut inst, snap.spot(), now)? {
+        emit!(FundingAccrued {
+            instrument: ctx.accounts.instrument.key(),
+            premium: a.premium,
+            rate: a.rate,
+            index_price: snap.spot().raw(),
+            delta: a.delta,
+            index: a.index,
+            elapsed: a.elapsed,
+        });
+    }
     inst.risk = risk.to_words();
     inst.risk_epoch = snap.epoch;
     inst.risk_time = now;

@@ -29,6 +29,20 @@ pub struct MarginSummary {
     /// Part of `initial` that comes from collateral's initial (vs maintenance) haircuts; the
     /// rest is the positions' requirement.
     pub initial_haircut_extra: i64,
+    /// Perpetual funding of each perpetual position (at most one per underlying).
+    pub funding: Vec<PositionFunding>,
+    /// Inter-group spread credits taken off maintenance and initial (Money raw; issue 11 item 1).
+    pub spread_credit_maintenance: i64,
+    pub spread_credit_initial: i64,
+}
+
+/// One perpetual position's funding, quote units Q32 (2^-32; > 0 received): `settled` into
+/// the position and not yet into cash, `unsettled` = lots x (instrument index - position's).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PositionFunding {
+    pub instrument: Pubkey,
+    pub settled: i64,
+    pub unsettled: i64,
 }
 
 /// Read-only: the account's equity, initial and maintenance margin, worst scenario and net
@@ -61,12 +75,24 @@ pub fn handler<'info>(ctx: Context<'info, MarginReport<'info>>) -> Result<Margin
             rho: g.greeks.rho,
         })
         .collect();
+    let mut funding = Vec::new();
+    for slot in &acc.positions[..acc.n_positions as usize] {
+        let inst = view.instrument(&slot.instrument)?;
+        if inst.kind == crate::state::kind::PERPETUAL {
+            let owed = crate::funding::owed(slot, inst.funding_index)?;
+            let unsettled = owed.checked_sub(slot.funding).ok_or(crate::error::PmError::Overflow)?;
+            funding.push(PositionFunding { instrument: slot.instrument, settled: slot.funding, unsettled });
+        }
+    }
     let summary = MarginSummary {
         equity: r.equity.raw(),
         initial: r.initial.raw(),
         maintenance: r.maintenance.raw(),
         groups,
         initial_haircut_extra: r.initial_haircut_extra.raw(),
+        funding,
+        spread_credit_maintenance: r.spread_credit_maintenance.raw(),
+        spread_credit_initial: r.spread_credit_initial.raw(),
     };
     // Anchor returns `summary` through solana-cpi's `set_return_data`, which is a no-op off
     // chain; native runs (program-test, integrators' tests) get it through the syscall stubs.

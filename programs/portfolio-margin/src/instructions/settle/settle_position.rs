@@ -1,5 +1,6 @@
 use crate::error::PmError;
-use crate::events::PositionSettled;
+use crate::events::{FundingSettled, PositionSettled};
+use crate::funding;
 use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying, kind, pause, phase, seeds};
 use crate::units;
 use anchor_lang::prelude::*;
@@ -40,6 +41,19 @@ pub fn handler(ctx: Context<SettlePosition>) -> Result<()> {
     let mut inst = ctx.accounts.instrument.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     let i = acc.position_slot(&inst_key).ok_or(PmError::NoPosition)?;
+    // Perpetual funding: settled at the index and realized into the cost (rounded against the
+    // account), so the P&L below pays it like any live P&L: a receiver only out of `pnl_pool`.
+    let settled = funding::settle(&mut acc.positions[i], inst.funding_index)?;
+    let realized = funding::fold(&mut acc.positions[i], u.quote_decimals)?;
+    if settled != 0 || realized != 0 {
+        emit!(FundingSettled {
+            account: ctx.accounts.margin_account.key(),
+            instrument: inst_key,
+            amount: settled,
+            funding: acc.positions[i].funding,
+            index: inst.funding_index,
+        });
+    }
     let pos = acc.positions[i];
     let lot = Ratio::from_raw(inst.lot_size);
     let d = u.quote_decimals;

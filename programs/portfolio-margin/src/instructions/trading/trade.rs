@@ -1,7 +1,8 @@
 use crate::error::{PmError, kernel_err};
-use crate::events::Traded;
+use crate::events::{FundingSettled, Traded};
+use crate::funding;
 use crate::margin::{Checked, MarketView, Snapshot, rules};
-use crate::positions::{apply, legs, require_trader};
+use crate::positions::{FundingAt, apply, legs, require_trader, settle_funding};
 use crate::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying, pause, phase, seeds};
 use crate::units;
 use anchor_lang::prelude::*;
@@ -76,6 +77,13 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
     };
     require!(args.price >= 0 && (is_option || args.price > 0), PmError::InvalidParameter);
     check_band(args.price, fair, u.snapshot.spot(), Ratio::from_raw(u.params.price_band))?;
+    // A perpetual trade samples its premium over the index for funding (see `funding`).
+    let funding_index = {
+        let mut inst = ctx.accounts.instrument.load_mut()?;
+        funding::sample(&mut inst, args.price, u.snapshot.spot(), args.lots, now)?;
+        inst.funding_index
+    };
+    let f = FundingAt { index: funding_index, quote_decimals: u.quote_decimals };
     // The legs: one integer amount, paid by one side and received by the other.
     let per_lot = units::native_per_lot(Price::from_raw(args.price), lot_size, u.quote_decimals, Round::Up)?;
     let amount = units::cash(args.lots, per_lot)?; // what the taker pays (< 0: receives)
@@ -110,8 +118,13 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         let mut maker = ctx.accounts.maker_account.load_mut()?;
         let mut taker = ctx.accounts.taker_account.load_mut()?;
         maker.last_nonce = args.nonce;
-        let oi = apply(&mut maker, &inst_key, &quote, quote_index, maker_leg)?
-            + apply(&mut taker, &inst_key, &quote, quote_index, taker_leg)?;
+        for (acc, key) in
+            [(&mut *maker, ctx.accounts.maker_account.key()), (&mut *taker, ctx.accounts.taker_account.key())]
+        {
+            emit_funding_settled(acc, key, inst_key, f.index)?;
+        }
+        let oi = apply(&mut maker, &inst_key, &quote, quote_index, f, maker_leg)?
+            + apply(&mut taker, &inst_key, &quote, quote_index, f, taker_leg)?;
         // Each side keeps room for the quote asset of every position it holds (R2-4).
         for acc in [&mut *maker, &mut *taker] {
             let needs = acc.needed_quotes(|i| view.quote_of(i))?;
@@ -140,6 +153,16 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         taker_equity: taker_after.equity.raw(),
         taker_initial: taker_after.initial.raw(),
     });
+    Ok(())
+}
+
+/// Settles `acc`'s funding in `instrument` at `index` and emits `FundingSettled` when it moved.
+pub fn emit_funding_settled(acc: &mut MarginAccount, account: Pubkey, instrument: Pubkey, index: i64) -> Result<()> {
+    let amount = settle_funding(acc, &instrument, index)?;
+    if amount != 0 {
+        let funding = acc.position_slot(&instrument).map_or(0, |i| acc.positions[i].funding);
+        emit!(FundingSettled { account, instrument, amount, funding, index });
+    }
     Ok(())
 }
 
