@@ -71,7 +71,7 @@ fn risk_reports_the_example_portfolio() {
     assert_eq!(groups.len(), 3);
     for g in groups {
         let sc = g["scenarios"].as_array().unwrap();
-        assert_eq!(sc.len(), 22); // the default grid: regular 14 + 8 tails
+        assert_eq!(sc.len(), 26); // the default grid: regular 14, 8 tails, 2 twists, 2 basis scans
         for s in sc {
             for k in ["spot_move", "vol_move", "weight", "pnl"] {
                 assert!(s[k].is_number(), "{k} in {s}");

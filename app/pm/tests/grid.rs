@@ -48,7 +48,7 @@ fn default_grid_has_the_tail_ladder() {
     let v = risk_ok(&file);
     let g = &v["groups"][0];
     let sc = g["scenarios"].as_array().unwrap();
-    assert_eq!(sc.len(), 22);
+    assert_eq!(sc.len(), 26);
     let tails = [
         (-0.66, 0.0910),
         (-0.33, 0.1819),
