@@ -15,7 +15,7 @@ use mollusk_svm::result::ProgramResult;
 use risk_kernel::black_scholes::greeks;
 use risk_kernel::instrument::{InstrumentRisk, instrument_risk};
 use risk_kernel::margin::{MarginReport, margin_from_risk, margin_full};
-use risk_kernel::scenario::Shocks;
+use risk_kernel::scenario::{SCENARIO_CHUNK, Shocks};
 use solana_account::Account;
 use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
@@ -225,6 +225,9 @@ pub const ROW_SETUP: &str = "one option's setup: shocks of its group, `Prepared:
 pub const ROW_SCENARIO: &str = "one option, one scenario (full revaluation: d1, 2 x N(x), value), per scenario";
 pub const ROW_RISK_ARRAY: &str = "one instrument risk array, default grid (maintenance + initial)";
 pub const ROW_MARGIN_FROM_RISK: &str = "account margin from risk arrays (`margin_from_risk`)";
+pub const ROW_MARGIN_SPAN16: &str = "account margin from risk arrays, SPAN's 16-point grid (`span16`)";
+pub const ROW_MARGIN_PER_SCENARIO: &str =
+    "margin check: one more scenario slot (default grid's trips minus 16), 32 positions, both levels";
 pub const ROW_MARGIN_FULL: &str = "account margin by full revaluation (`margin_full`)";
 
 /// Every measurement, each checked bit for bit against the host kernel.
@@ -287,6 +290,25 @@ pub fn measure(bench: &mut Bench) -> Result<Vec<Row>, String> {
         let net = Run { cu: run.cu.saturating_sub(build), ..run };
         let ceiling = (n == 32).then_some(CEILING_MARGIN_FROM_RISK_32);
         rows.push(row(ROW_MARGIN_FROM_RISK, Some((n, groups)), &net, ceiling));
+        if n == 32 {
+            // The same account on SPAN's 16-point grid: the difference is the scenarios' cost.
+            let mut f = f;
+            f.grid = kernel("span grid", fixture::span_grid())?;
+            let risk = kernel("risk arrays", risk_arrays(&f))?;
+            let want = report_values(&kernel("margin_from_risk", margin_from_risk(&f.as_portfolio(), &risk))?);
+            let run = bench.run(
+                vec![OP_MARGIN_FROM_RISK, n as u8, groups as u8, 1],
+                Some(risk_account_bytes(&risk)),
+                DEFAULT_CU_LIMIT,
+            )?;
+            check("margin from risk arrays, SPAN grid", &run, &i64s(&want))?;
+            let span = Run { cu: run.cu.saturating_sub(build), ..run };
+            let default_trips = kernel("grid", fixture::grid())?.chunks() * SCENARIO_CHUNK;
+            let extra = (default_trips - 16) as u64;
+            let per = Run { cu: net.cu.saturating_sub(span.cu).div_ceil(extra), ..span.clone() };
+            rows.push(row(ROW_MARGIN_SPAN16, Some((n, groups)), &span, None));
+            rows.push(row(ROW_MARGIN_PER_SCENARIO, Some((n, groups)), &per, None));
+        }
     }
 
     for n in POSITION_COUNTS {

@@ -127,6 +127,10 @@ fn heap_fixture(n_positions: usize, n_groups: usize) -> Result<&'static mut Fixt
 fn op_margin(accounts: Option<&mut [AccountView]>, args: &[u8]) -> ProgramResult {
     let (n, groups) = (arg_u8(args, 0)?, arg_u8(args, 1)?);
     let f = heap_fixture(n, groups)?;
+    // A third argument 1: SPAN's 16-point grid instead of the default (the per-scenario cost).
+    if args.get(2) == Some(&1) {
+        f.grid = fixture::span_grid().map_err(kernel)?;
+    }
     let p = f.as_portfolio();
     let vals = match accounts {
         None => margin_values(&p, None),
@@ -171,7 +175,7 @@ fn op_profile(args: &[u8]) -> ProgramResult {
             let u = black_box(fixture::underlying(0));
             let grid = fixture::grid().map_err(kernel)?;
             let (mm, im) = fixture::shocks(&grid, &u).map_err(kernel)?;
-            mm.spot[0].raw() ^ im.spot[15].raw()
+            mm.spot[0].raw() ^ im.spot[mm.len - 1].raw()
         }
         PROFILE_PREPARE => {
             let inst = black_box(fixture::option_instrument());

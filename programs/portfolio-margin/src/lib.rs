@@ -19,7 +19,7 @@ pub mod units;
 
 use instructions::*;
 use liquidation::LiquidateArgs;
-use state::{CollateralParams, LiquidationParams, UnderlyingParams, VolSurface};
+use state::{CollateralParams, GridPoint, LiquidationParams, UnderlyingParams, VolSurface};
 
 declare_id!("FEPTriadt2CZneb8PsXkev4QaV4mf1pTuvZ75VmvAZLt");
 
@@ -49,6 +49,14 @@ pub mod portfolio_margin {
 
     pub fn config_set_pause(ctx: Context<ConfigSetPause>, paused: u8) -> Result<()> {
         admin::config_set_pause::handler(ctx, paused)
+    }
+
+    pub fn grid_propose(ctx: Context<GridPropose>, points: Vec<GridPoint>) -> Result<()> {
+        admin::grid::propose(ctx, points)
+    }
+
+    pub fn grid_apply(ctx: Context<GridApply>) -> Result<()> {
+        admin::grid::apply(ctx)
     }
 
     pub fn collateral_register<'info>(

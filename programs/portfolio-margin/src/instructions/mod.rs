@@ -15,7 +15,7 @@ pub use account::{account_open::*, account_set_delegate::*};
 #[allow(ambiguous_glob_reexports)]
 pub use admin::{
     config_accept_authority::*, config_init::*, config_propose_authority::*, config_set_liquidation::*,
-    config_set_pause::*, insurance_init::*,
+    config_set_pause::*, grid::*, insurance_init::*,
 };
 #[allow(ambiguous_glob_reexports)]
 pub use collateral::{deposit::*, withdraw::*};

@@ -10,7 +10,7 @@ use crate::units;
 use anchor_lang::prelude::*;
 use risk_kernel::collateral::Collateral;
 use risk_kernel::instrument::InstrumentRisk;
-use risk_kernel::margin::{self as kmargin, MAX_GROUPS, Portfolio, Position, margin_from_risk};
+use risk_kernel::margin::{self as kmargin, MAX_GROUPS, MarginReport, Portfolio, Position, margin_from_risk_into};
 use risk_kernel::scenario::ScenarioGrid;
 use risk_kernel::{Money, Price, Ratio, Round};
 
@@ -25,7 +25,12 @@ pub struct Snapshot {
     missing: Option<u32>,
     /// Initial-margin add-on: `profit_haircut` x unrealized profit of live linear positions.
     profit_addon: Money,
-    grid: ScenarioGrid,
+    /// The configured grid (`Config::grid`), tagged with `Config::grid_epoch`; boxed and filled
+    /// in place (~1.3 KB at 32 points).
+    grid: Box<ScenarioGrid>,
+    /// Each group's underlying id and declared spreads, and the account's credit pairs.
+    spreads: [(u8, [SpreadCreditParam; MAX_CREDIT_PARTNERS]); MAX_GROUPS],
+    credits: Vec<SpreadCredit>,
 }
 
 impl Snapshot {
@@ -38,8 +43,9 @@ impl Snapshot {
             collateral: Vec::with_capacity(MAX_BALANCES),
             missing: None,
             profit_addon: Money::ZERO,
-            grid: ScenarioGrid::span16(Ratio::from_raw(config.extreme_weight)).map_err(kernel_err)?,
+            grid: Box::default(),
         });
+        config.load_grid(&mut s.grid)?;
         s.refill(view, acc, config)?;
         Ok(s)
     }
@@ -63,6 +69,8 @@ impl Snapshot {
             let u = view.underlying(&inst.underlying)?;
             let g = self.group(inst.underlying, u, config, now)?;
             let risk = inst.risk_at(u.snapshot.epoch)?;
+            // Computed under another grid (a grid change since): stale until the crank reruns.
+            require!(risk.grid == self.grid.tag(), PmError::RiskStale);
             if !inst.is_option() && u.params.profit_haircut > 0 {
                 let addon = profit_addon(risk.fair, inst.lot_size, slot, u)?;
                 self.profit_addon = self.profit_addon.add(addon).map_err(kernel_err)?;
@@ -154,7 +162,9 @@ impl Snapshot {
             grid: &self.grid,
             spread_credits: &[],
         };
-        let mut report = Box::new(margin_from_risk(&portfolio, &self.risks).map_err(kernel_err)?);
+        // Filled in place on the heap: ~2.7 KB at 32 scenarios, too much for this frame.
+        let mut report = Box::new(MarginReport::EMPTY);
+        margin_from_risk_into(&portfolio, &self.risks, &mut report).map_err(kernel_err)?;
         report.initial = report.initial.add(self.profit_addon).map_err(kernel_err)?;
         Ok(Checked { report, missing: self.missing })
     }

@@ -65,8 +65,9 @@ pub struct MarketView {
     pub now: i64,
 }
 
-fn zero_copy<T: bytemuck::Pod>(data: &[u8]) -> Option<T> {
-    data.get(8..8 + core::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned)
+/// The field at `offset` of a zero-copy account's struct (after its 8-byte discriminator).
+fn zero_copy_field<T: bytemuck::Pod>(data: &[u8], offset: usize) -> Option<T> {
+    data.get(8 + offset..8 + offset + core::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned)
 }
 
 impl MarketView {
@@ -112,23 +113,34 @@ impl MarketView {
                 require!(u.version == Underlying::VERSION, PmError::UnsupportedVersion);
                 self.underlyings.push((*a.key, u));
             } else if is(Instrument::DISCRIMINATOR) {
-                let inst: Instrument = zero_copy(d).ok_or(ErrorCode::AccountDidNotDeserialize)?;
-                require!(inst.version == Instrument::VERSION, PmError::UnsupportedVersion);
+                // Field by field: a copy of the whole account (~1.4 KB with its 32-scenario
+                // cache) and of the cache's words would overflow this 4 KiB frame.
+                macro_rules! field {
+                    ($f:ident) => {
+                        zero_copy_field(d, core::mem::offset_of!(Instrument, $f))
+                            .ok_or(ErrorCode::AccountDidNotDeserialize)?
+                    };
+                }
+                let version: u8 = field!(version);
+                require!(version == Instrument::VERSION, PmError::UnsupportedVersion);
+                let risk_time: i64 = field!(risk_time);
+                let risk_at = 8 + core::mem::offset_of!(Instrument, risk);
                 self.instruments.push(ViewInstrument {
                     key: *a.key,
-                    underlying: inst.underlying,
-                    kind: inst.kind,
-                    expiry: inst.expiry,
-                    strike: inst.strike,
-                    lot_size: inst.lot_size,
-                    vol: inst.vol,
-                    funding_index: inst.funding_index,
-                    risk: if inst.risk_time > 0 {
-                        InstrumentRisk::from_words(&inst.risk).map_err(PmError::from)
+                    underlying: field!(underlying),
+                    kind: field!(kind),
+                    expiry: field!(expiry),
+                    strike: field!(strike),
+                    lot_size: field!(lot_size),
+                    vol: field!(vol),
+                    funding_index: field!(funding_index),
+                    risk: if risk_time > 0 {
+                        let words = d.get(risk_at..).ok_or(ErrorCode::AccountDidNotDeserialize)?;
+                        InstrumentRisk::from_le_bytes(words).map_err(PmError::from)
                     } else {
                         Err(PmError::RiskStale)
                     },
-                    risk_epoch: inst.risk_epoch,
+                    risk_epoch: field!(risk_epoch),
                 });
             } else if is(CollateralAsset::DISCRIMINATOR) {
                 let asset = CollateralAsset::try_deserialize(&mut &d[..])?;

@@ -10,7 +10,8 @@ pub struct ConfigInitArgs {
     pub vol_oracle_authority: Pubkey,
     /// Ratio raw (Q16.48).
     pub rate: i64,
-    /// Ratio raw (Q16.48), in [0, 1].
+    /// Ratio raw (Q16.48), in [0, 1]. Kept in `Config` for its layout; the grid is
+    /// `Config::grid` (the default grid, then `grid_propose` / `grid_apply`).
     pub extreme_weight: i64,
 }
 
@@ -97,6 +98,12 @@ pub fn handler(ctx: Context<ConfigInit>, args: ConfigInitArgs) -> Result<()> {
     config.vol_oracle_authority = args.vol_oracle_authority;
     config.rate = args.rate;
     config.extreme_weight = args.extreme_weight;
+    // The default grid (regular 14 + tail ladder); epoch 1, so a never-computed (zeroed) risk
+    // cache never matches it.
+    config.grid = crate::state::default_grid()?;
+    config.grid_epoch = 1;
+    config.pending_grid = Vec::new();
+    config.pending_grid_at = 0;
     emit!(ConfigInitialized {
         admin: config.admin,
         risk_authority: config.risk_authority,

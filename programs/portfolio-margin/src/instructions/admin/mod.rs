@@ -3,6 +3,7 @@ pub mod config_init;
 pub mod config_propose_authority;
 pub mod config_set_liquidation;
 pub mod config_set_pause;
+pub mod grid;
 pub mod insurance_init;
 
 use crate::error::PmError;

@@ -69,24 +69,27 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
         forward_ratio: forward.unwrap_or(Ratio::ZERO),
     };
     let config = &ctx.accounts.config;
-    let grid = ScenarioGrid::span16(Ratio::from_raw(config.extreme_weight)).map_err(kernel_err)?;
+    // The configured grid, boxed and filled in place (~1.3 KB at 32 points).
+    let mut grid: Box<ScenarioGrid> = Box::default();
+    config.load_grid(&mut grid)?;
     let (mm_range, im_range) = (Ratio::from_raw(snap.maintenance_range), Ratio::from_raw(snap.initial_range));
-    let shocks = |range: Ratio, vol_scan: i64| {
-        let v = Ratio::from_raw(vol_scan);
-        if inst.is_option() {
-            Shocks::new(&grid, snap.spot(), range, v)
-        } else {
-            Shocks::moves_only(&grid, snap.spot(), range, v)
-        }
+    // Boxed and filled in place (~1.4 KB each at 32 scenarios: built by value, their copies
+    // overflowed this frame).
+    let shocks = |out: &mut Shocks, range: Ratio, vol_scan: i64| {
+        out.fill(&grid, snap.spot(), range, Ratio::from_raw(vol_scan))?;
+        if inst.is_option() { out.add_log_moves() } else { Ok(()) }
     };
-    let mut mm = Box::new(shocks(mm_range, vol_scan(u.params.maintenance.vol_scan)).map_err(kernel_err)?);
-    let mut im = Box::new(shocks(im_range, vol_scan(u.params.initial.vol_scan)).map_err(kernel_err)?);
+    let (mut mm, mut im) = (Box::new(Shocks::blank()), Box::new(Shocks::blank()));
+    shocks(&mut mm, mm_range, vol_scan(u.params.maintenance.vol_scan)).map_err(kernel_err)?;
+    shocks(&mut im, im_range, vol_scan(u.params.initial.vol_scan)).map_err(kernel_err)?;
+    mm.set_basis(&grid, basis_scan(u.params.maintenance.basis_scan)).map_err(kernel_err)?;
+    im.set_basis(&grid, basis_scan(u.params.initial.basis_scan)).map_err(kernel_err)?;
     // Options: revalued a horizon later (SPAN's look-ahead), vol moves scaled by expiry.
     mm.set_time_terms(&u.params.kernel_level(false)).map_err(kernel_err)?;
     im.set_time_terms(&u.params.kernel_level(true)).map_err(kernel_err)?;
-    mm.set_basis(&grid, basis_scan(u.params.maintenance.basis_scan)).map_err(kernel_err)?;
-    im.set_basis(&grid, basis_scan(u.params.initial.basis_scan)).map_err(kernel_err)?;
-    let risk = instrument_risk(&kernel_inst, &kernel_market(u, config), &mm, &im).map_err(kernel_err)?;
+    let mut risk = instrument_risk(&kernel_inst, &kernel_market(u, config), &mm, &im).map_err(kernel_err)?;
+    // Stamped with the grid's epoch: a margin check under another grid refuses it.
+    risk.grid = config.grid_epoch;
     // Perpetual funding: at most once per period, at the snapshot's spot (see `funding`).
     if let Some(a) = funding::accrue(&mut inst, snap.spot(), now)? {
         emit!(FundingAccrued {
@@ -99,7 +102,7 @@ pub fn handler(ctx: Context<InstrumentRefresh>) -> Result<()> {
             elapsed: a.elapsed,
         });
     }
-    inst.risk = risk.to_words();
+    risk.write_words(&mut inst.risk);
     inst.risk_epoch = snap.epoch;
     inst.risk_time = now;
     inst.vol = vol.raw();
