@@ -5,12 +5,17 @@ use super::rules::Checked;
 use super::view::MarketView;
 use crate::error::{PmError, kernel_err};
 use crate::funding;
-use crate::state::{Config, MAX_BALANCES, MAX_POSITIONS, MarginAccount, NO_GROUP, Underlying, kernel_kind, status};
+use crate::state::{
+    Config, MAX_BALANCES, MAX_CREDIT_PARTNERS, MAX_POSITIONS, MarginAccount, NO_GROUP, SpreadCreditParam, Underlying,
+    kernel_kind, status,
+};
 use crate::units;
 use anchor_lang::prelude::*;
 use risk_kernel::collateral::Collateral;
 use risk_kernel::instrument::InstrumentRisk;
-use risk_kernel::margin::{self as kmargin, MAX_GROUPS, MarginReport, Portfolio, Position, margin_from_risk_into};
+use risk_kernel::margin::{
+    self as kmargin, MAX_GROUPS, MarginReport, Portfolio, Position, SpreadCredit, margin_from_risk_into,
+};
 use risk_kernel::scenario::ScenarioGrid;
 use risk_kernel::{Money, Price, Ratio, Round};
 
@@ -33,6 +38,9 @@ pub struct Snapshot {
     credits: Vec<SpreadCredit>,
 }
 
+/// Pairs of an account's (at most 4) groups.
+const MAX_PAIRS: usize = MAX_GROUPS * (MAX_GROUPS - 1) / 2;
+
 impl Snapshot {
     pub fn new(view: &MarketView, acc: &MarginAccount, config: &Config) -> Result<Box<Snapshot>> {
         let mut s = Box::new(Snapshot {
@@ -44,6 +52,8 @@ impl Snapshot {
             missing: None,
             profit_addon: Money::ZERO,
             grid: Box::default(),
+            spreads: [(NO_GROUP, [SpreadCreditParam::NONE; MAX_CREDIT_PARTNERS]); MAX_GROUPS],
+            credits: Vec::with_capacity(MAX_PAIRS),
         });
         config.load_grid(&mut s.grid)?;
         s.refill(view, acc, config)?;
@@ -137,7 +147,36 @@ impl Snapshot {
                 }
             }
         }
+        self.pair_credits();
         Ok(())
+    }
+
+    /// The spread credits between the account's groups: a pair declared by either underlying
+    /// (the smaller rate if by both), highest rate first, ties by underlying ids, so the
+    /// order never depends on the order the account opened its groups in.
+    fn pair_credits(&mut self) {
+        self.credits.clear();
+        let n = self.groups.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                let ((ia, ca), (ib, cb)) = (&self.spreads[a], &self.spreads[b]);
+                let on_a = ca.iter().find(|c| c.partner == *ib).map(|c| c.rate);
+                let on_b = cb.iter().find(|c| c.partner == *ia).map(|c| c.rate);
+                let rate = match (on_a, on_b) {
+                    (Some(x), Some(y)) => x.min(y),
+                    (Some(x), None) | (None, Some(x)) => x,
+                    (None, None) => continue,
+                };
+                if rate > 0 {
+                    self.credits.push(SpreadCredit { group_a: a as u8, group_b: b as u8, rate: Ratio::from_raw(rate) });
+                }
+            }
+        }
+        let spreads = &self.spreads;
+        self.credits.sort_unstable_by_key(|c| {
+            let (ia, ib) = (spreads[c.group_a as usize].0, spreads[c.group_b as usize].0);
+            (core::cmp::Reverse(c.rate.raw()), ia.min(ib), ia.max(ib))
+        });
     }
 
     /// The risk group of underlying `key`, opening it on first use (at most 4).
@@ -147,6 +186,7 @@ impl Snapshot {
         }
         require!(self.groups.len() < MAX_GROUPS, PmError::TooManyUnderlyings);
         require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
+        self.spreads[self.groups.len()] = (u.id, u.params.spread_credits);
         self.groups.push(key);
         self.underlyings.push(kernel_underlying(u, config));
         Ok((self.groups.len() - 1) as u8)
@@ -160,7 +200,7 @@ impl Snapshot {
             positions: &self.positions,
             collateral: &self.collateral,
             grid: &self.grid,
-            spread_credits: &[],
+            spread_credits: &self.credits,
         };
         // Filled in place on the heap: ~2.7 KB at 32 scenarios, too much for this frame.
         let mut report = Box::new(MarginReport::EMPTY);
