@@ -412,3 +412,28 @@ async fn strangers_cannot_accrue_twice_set_funding_or_push_the_premium_with_dust
     let e = m.trade(perp, &a, &b, 1, 166.0, 3).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::PriceOutOfBand)));
 }
+
+/// The crank's cost of an accrual (printed; `-- --nocapture`): the snapshot and a perpetual's
+/// refresh in one transaction, simulated when the period is not due and when it is.
+#[tokio::test]
+async fn crank_cost_of_an_accrual() {
+    let mut m = Market::new().await;
+    let perp = m.list(perp()).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let (a, b) = (m.trader(1_000_000 * USDC as u64).await, m.trader(1_000_000 * USDC as u64).await);
+    m.trade(perp, &a, &b, 1, 150.3, 1).await.unwrap();
+    m.warp(60).await;
+    let not_due = cost(&mut m, perp).await;
+    let i = inst(&mut m, &perp).await;
+    m.warp(i.funding_time + 3600 - m.env.now).await;
+    let due = cost(&mut m, perp).await;
+    println!("underlying_refresh + instrument_refresh (perp): {not_due} CU not due, {due} CU accruing");
+    assert!(due > not_due && due < not_due + 5_000, "an accrual costs a few thousand CU at most");
+}
+
+/// CU of the snapshot and `perp`'s refresh in one transaction, simulated now.
+async fn cost(m: &mut Market, perp: Pubkey) -> u64 {
+    let oracle = m.sol_price(150.0);
+    let ixs = vec![m.underlying_refresh_ix(oracle), m.instrument_refresh_ix(perp)];
+    m.env.units(&ixs, &[]).await.unwrap()
+}
