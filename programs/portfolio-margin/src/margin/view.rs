@@ -7,7 +7,7 @@ use crate::state::{CollateralAsset, Instrument, Underlying, seeds};
 use anchor_lang::prelude::*;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
-use risk_kernel::instrument::InstrumentRisk;
+use risk_kernel::instrument::{InstrumentRisk, RISK_WORDS};
 
 /// An account as the program (an `AccountInfo`) and off-chain code (fetched bytes) both see it.
 #[derive(Clone, Copy)]
@@ -63,6 +63,19 @@ pub struct MarketView {
     pub assets: Vec<(Pubkey, CollateralAsset)>,
     oracles: Vec<Oracle>,
     pub now: i64,
+}
+
+/// An instrument's cached risk from its account data at `at`: in place when 8-byte aligned
+/// (account data on chain is), word by word otherwise (off-chain buffers). Its own frame: the
+/// decoded value (~0.9 KB) stays out of `from_infos`'.
+#[inline(never)]
+fn decode_risk(d: &[u8], at: usize) -> core::result::Result<InstrumentRisk, PmError> {
+    let words = d.get(at..at + 8 * RISK_WORDS).ok_or(PmError::AccountCorrupt)?;
+    match bytemuck::try_from_bytes::<[u64; RISK_WORDS]>(words) {
+        Ok(w) => InstrumentRisk::from_words(w),
+        Err(_) => InstrumentRisk::from_le_bytes(words),
+    }
+    .map_err(PmError::from)
 }
 
 /// The field at `offset` of a zero-copy account's struct (after its 8-byte discriminator).
@@ -134,12 +147,7 @@ impl MarketView {
                     lot_size: field!(lot_size),
                     vol: field!(vol),
                     funding_index: field!(funding_index),
-                    risk: if risk_time > 0 {
-                        let words = d.get(risk_at..).ok_or(ErrorCode::AccountDidNotDeserialize)?;
-                        InstrumentRisk::from_le_bytes(words).map_err(PmError::from)
-                    } else {
-                        Err(PmError::RiskStale)
-                    },
+                    risk: if risk_time > 0 { decode_risk(d, risk_at) } else { Err(PmError::RiskStale) },
                     risk_epoch: field!(risk_epoch),
                 });
             } else if is(CollateralAsset::DISCRIMINATOR) {
