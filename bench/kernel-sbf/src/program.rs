@@ -129,7 +129,7 @@ fn op_margin(accounts: Option<&mut [AccountView]>, args: &[u8]) -> ProgramResult
     let f = heap_fixture(n, groups)?;
     // A third argument 1: SPAN's 16-point grid instead of the default (the per-scenario cost).
     if args.get(2) == Some(&1) {
-        f.grid = fixture::span_grid().map_err(kernel)?;
+        use_span_grid(f)?;
     }
     let p = f.as_portfolio();
     let vals = match accounts {
@@ -152,7 +152,22 @@ fn op_margin(accounts: Option<&mut [AccountView]>, args: &[u8]) -> ProgramResult
     Ok(())
 }
 
-/// Its own frame: the ~1.6 KB MarginReport stays out of the caller's.
+/// SPAN's 16 points written into the fixture's grid in place (a grid by value is ~1.5 KB).
+#[inline(never)]
+fn use_span_grid(f: &mut Fixture) -> ProgramResult {
+    let regular = risk_kernel::scenario::ScenarioGrid::regular().map_err(kernel)?;
+    let extreme = |m: i64| -> Result<risk_kernel::scenario::Scenario, ProgramError> {
+        Ok(risk_kernel::scenario::Scenario {
+            price_scan: Ratio::from_int(m).map_err(kernel)?,
+            weight: Ratio::from_ratio(35, 100, risk_kernel::Round::Down).map_err(kernel)?,
+            ..Default::default()
+        })
+    };
+    let (down, up) = (extreme(-2)?, extreme(2)?);
+    f.grid.refill_validated(regular.iter().copied().chain([down, up]), 0).map_err(kernel)
+}
+
+/// Its own frame: the ~2.7 KB MarginReport stays out of the caller's.
 #[inline(never)]
 fn margin_values(p: &Portfolio, risk: Option<&[InstrumentRisk]>) -> risk_kernel::Result<[i64; 3]> {
     let r: MarginReport = match risk {
