@@ -33,8 +33,14 @@ pub const MEASURE_CU_LIMIT: u64 = 100_000_000;
 pub const POSITION_COUNTS: [usize; 5] = [1, 4, 8, 16, 32];
 
 pub const CEILING_SCENARIO: u64 = 1_500;
-pub const CEILING_MARGIN_FROM_RISK_32: u64 = 30_000;
-pub const CEILING_MARGIN_FULL_32: u64 = 1_400_000;
+/// The default grid (26 points, 28 trips of the inner loop) costs 44,096 here against 32,203
+/// on SPAN's 16 (issue 11 item 6); the program's whole 32-position check has 200,000.
+pub const CEILING_MARGIN_FROM_RISK_32: u64 = 50_000;
+/// Full revaluation in one transaction: since the 26-point grid a 32-option account no longer
+/// fits (1,563,129 CU measured), so the ceiling holds at 16 positions. The program never
+/// revalues a whole account in one instruction: the crank prices one instrument at a time
+/// (one risk array on the default grid: ~103,000 CU) and margin checks read the arrays.
+pub const CEILING_MARGIN_FULL: (usize, u64) = (16, 1_400_000);
 
 /// Margin checks one `liquidate` instruction runs at most (the program's
 /// `liquidation::engine::MARGIN_CHECKS_PER_LIQUIDATION`): the liquidatee before, up to four
@@ -319,7 +325,7 @@ pub fn measure(bench: &mut Bench) -> Result<Vec<Row>, String> {
         check(&format!("margin by full revaluation, {n} positions"), &run, &i64s(&want))?;
         let build = fixture_build_cu(bench, n, groups)?;
         let run = Run { cu: run.cu.saturating_sub(build), ..run };
-        let ceiling = (n == 32).then_some(CEILING_MARGIN_FULL_32);
+        let ceiling = (n == CEILING_MARGIN_FULL.0).then_some(CEILING_MARGIN_FULL.1);
         rows.push(row(ROW_MARGIN_FULL, Some((n, groups)), &run, ceiling));
     }
     Ok(rows)

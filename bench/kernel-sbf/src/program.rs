@@ -7,8 +7,9 @@ use pinocchio::error::ProgramError;
 use pinocchio::{AccountView, Address, ProgramResult, no_allocator, nostd_panic_handler, program_entrypoint};
 use risk_kernel::black_scholes::{Prepared, greeks};
 use risk_kernel::instrument::{InstrumentRisk, instrument_risk};
-use risk_kernel::margin::{MarginReport, Portfolio, margin_from_risk, margin_full};
-use risk_kernel::{KernelError, Price, Ratio, collateral, math};
+use risk_kernel::margin::{MarginReport, Portfolio, margin_from_risk_into, margin_full_into};
+use risk_kernel::scenario::{ScenarioGrid, Shocks};
+use risk_kernel::{KernelError, Ratio, collateral, math};
 
 use crate::fixture::{self, Fixture};
 use crate::*;
@@ -93,9 +94,8 @@ fn scenarios_value(
     u: &risk_kernel::margin::Underlying,
     k: usize,
 ) -> risk_kernel::Result<i64> {
-    let grid = fixture::grid()?;
-    let (mm, _) = fixture::shocks(&grid, u)?;
-    fixture::scenario_sum(inst, &u.market, &mm, k)
+    let (_, (mm, _)) = heap_shocks(u)?;
+    fixture::scenario_sum(inst, &u.market, mm, k)
 }
 
 #[inline(never)]
@@ -110,9 +110,8 @@ fn risk_array(
     inst: &risk_kernel::instrument::Instrument,
     u: &risk_kernel::margin::Underlying,
 ) -> risk_kernel::Result<InstrumentRisk> {
-    let grid = fixture::grid()?;
-    let (mm, im) = fixture::shocks(&grid, u)?;
-    instrument_risk(inst, &u.market, &mm, &im)
+    let (_, (mm, im)) = heap_shocks(u)?;
+    instrument_risk(inst, &u.market, mm, im)
 }
 
 /// The fixture lives in the heap: at ~3.6 KB it would nearly fill a 4 KiB stack frame.
@@ -170,11 +169,42 @@ fn use_span_grid(f: &mut Fixture) -> ProgramResult {
 /// Its own frame: the ~2.7 KB MarginReport stays out of the caller's.
 #[inline(never)]
 fn margin_values(p: &Portfolio, risk: Option<&[InstrumentRisk]>) -> risk_kernel::Result<[i64; 3]> {
-    let r: MarginReport = match risk {
-        Some(risk) => margin_from_risk(p, risk)?,
-        None => margin_full(p)?,
+    // The report lives in the heap right after the fixture (~2.7 KB: over a frame beside the
+    // kernel's own).
+    // SAFETY: past the fixture (the only other allocation, at offset 0), written before read.
+    let at = size_of::<Fixture>().next_multiple_of(16);
+    let r = unsafe { allocate_unchecked::<MaybeUninit<MarginReport>>(at) }.write(MarginReport::EMPTY);
+    match risk {
+        Some(risk) => margin_from_risk_into(p, risk, r)?,
+        None => margin_full_into(p, r)?,
     };
     Ok([r.equity.raw(), r.maintenance.raw(), r.initial.raw()])
+}
+
+/// Both levels' shocks of one group, built as `margin` builds them. Grid and shocks live in the
+/// heap (the only allocation of this operation): together they exceed a 4 KiB frame.
+#[inline(never)]
+fn profile_shocks() -> Result<i64, ProgramError> {
+    let u = black_box(fixture::underlying(0));
+    let (_, sh) = heap_shocks(&u).map_err(kernel)?;
+    Ok(sh.0.spot[0].raw() ^ sh.1.spot[sh.0.len - 1].raw())
+}
+
+/// The default grid and one group's shocks at both levels, in the heap (the only allocations of
+/// the operations that use them, at offset 0): together ~4 KB, over a 4 KiB SBF frame.
+#[inline(never)]
+fn heap_shocks(
+    u: &risk_kernel::margin::Underlying,
+) -> risk_kernel::Result<(&'static ScenarioGrid, &'static (Shocks, Shocks))> {
+    // SAFETY: both are written before being read; they do not overlap (the grid starts past the
+    // shocks, 16-byte aligned).
+    let sh = unsafe { allocate_unchecked::<MaybeUninit<(Shocks, Shocks)>>(0) };
+    let grid_at = size_of::<(Shocks, Shocks)>().next_multiple_of(16);
+    let grid = unsafe { allocate_unchecked::<MaybeUninit<ScenarioGrid>>(grid_at) };
+    let grid = grid.write(fixture::grid()?);
+    let sh = sh.write((Shocks::blank(), Shocks::blank()));
+    fixture::shocks_into(sh, grid, u)?;
+    Ok((grid, sh))
 }
 
 #[inline(never)]
@@ -186,12 +216,7 @@ fn op_profile(args: &[u8]) -> ProgramResult {
             let f = heap_fixture(arg_u8(args, 0)?, arg_u8(args, 1)?)?;
             f.positions[0].lots ^ f.n_positions as i64
         }
-        PROFILE_SHOCKS => {
-            let u = black_box(fixture::underlying(0));
-            let grid = fixture::grid().map_err(kernel)?;
-            let (mm, im) = fixture::shocks(&grid, &u).map_err(kernel)?;
-            mm.spot[0].raw() ^ im.spot[mm.len - 1].raw()
-        }
+        PROFILE_SHOCKS => profile_shocks()?,
         PROFILE_PREPARE => {
             let inst = black_box(fixture::option_instrument());
             let mkt = black_box(fixture::underlying(0).market);
