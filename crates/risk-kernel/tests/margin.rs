@@ -135,6 +135,12 @@ fn risk_arrays_and_full_revaluation_agree_bit_for_bit() {
     for a in &arrays {
         let mut w = a.to_words();
         assert_eq!(InstrumentRisk::from_words(&w).unwrap(), *a);
+        // The in-place read (one copy) and the word-by-word decode of the bytes agree.
+        let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(InstrumentRisk::from_le_bytes(&bytes).unwrap(), *a);
+        w[0] = 33; // a length over the capacity
+        assert!(InstrumentRisk::from_words(&w).is_err());
+        w[0] = a.len;
         w[12] = 1 << 40; // the first scenario entry, after the 12 header words
         assert!(InstrumentRisk::from_words(&w).is_err());
     }
