@@ -12,6 +12,7 @@ pub mod heap;
 pub mod instructions;
 pub mod liquidation;
 pub mod margin;
+mod mem;
 pub mod oracle;
 pub mod positions;
 pub mod state;
