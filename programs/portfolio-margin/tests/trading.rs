@@ -342,7 +342,7 @@ async fn a_declared_spread_credit_lowers_a_cross_underlying_hedge() {
     }
     let maker = m.trader(1_000_000 * USDC).await;
     let book = m.trader(100_000 * USDC).await;
-    let mut extra = |m: &mut Market| {
+    let extra = |m: &mut Market| {
         let mut v = m.check_accounts();
         let other = if m.sol == u0 { u1 } else { u0 };
         v.push(AccountMeta::new_readonly(other, false));

@@ -77,7 +77,6 @@ impl GridPoint {
             spot_shock: Ratio::from_raw(self.spot_shock),
             basis_scan: Ratio::from_raw(self.basis_scan),
             vol_twist: Ratio::from_raw(self.vol_twist),
-            ..Scenario::default()
         }
     }
 
