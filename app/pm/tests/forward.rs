@@ -1,26 +1,7 @@
 //! `pm risk` with a future's published forward and a grid with basis points (issue 11 item 4).
 //! Expected values are written as the formula.
-use std::process::{Command, Output};
-
-fn risk(json: &str) -> Output {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("pm-forward-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("p.json");
-    std::fs::write(&f, json).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_pm")).args(["risk", "--portfolio", f.to_str().unwrap()]).output().unwrap()
-}
-
-fn risk_ok(json: &str) -> serde_json::Value {
-    let out = risk(json);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn f(v: &serde_json::Value) -> f64 {
-    v.as_f64().unwrap()
-}
+mod common;
+use common::*;
 
 const BTC: &str = r#"{"name": "BTC", "spot": 100000, "atm_vol": 0.6, "rate": 0.05,
     "maintenance": {"min_range": 0.08, "dynamic": false}, "initial": {"min_range": 0.12, "dynamic": false}}"#;

@@ -1,27 +1,8 @@
 //! `pm risk` and the scenario grid (issue 11 item 6): the default grid is the program's (the
 //! regular 14 and the dampened tail ladder), a file may give its own (with tail points as
 //! `spot_shock`), validated by the program's rule. Expected values are written as the formula.
-use std::process::{Command, Output};
-
-fn risk(json: &str) -> Output {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("pm-grid-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("p.json");
-    std::fs::write(&f, json).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_pm")).args(["risk", "--portfolio", f.to_str().unwrap()]).output().unwrap()
-}
-
-fn risk_ok(json: &str) -> serde_json::Value {
-    let out = risk(json);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn f(v: &serde_json::Value) -> f64 {
-    v.as_f64().unwrap()
-}
+mod common;
+use common::*;
 
 const ETH: &str = r#"{"name": "ETH", "spot": 3000, "atm_vol": 0.6,
     "maintenance": {"min_range": 0.10, "dynamic": false}, "initial": {"min_range": 0.15, "dynamic": false}}"#;

@@ -1,27 +1,8 @@
 //! `pm risk` with the look-ahead, expiry-scaled vol shocks and twist points (issue 11 items 2
 //! and 5): the optional fields, their defaults and IM >= MM rules, and a twist point declared in
 //! a custom grid.
-use std::process::{Command, Output};
-
-fn risk(json: &str) -> Output {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("pm-look-ahead-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("p.json");
-    std::fs::write(&f, json).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_pm")).args(["risk", "--portfolio", f.to_str().unwrap()]).output().unwrap()
-}
-
-fn risk_ok(json: &str) -> serde_json::Value {
-    let out = risk(json);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn f(v: &serde_json::Value) -> f64 {
-    v.as_f64().unwrap()
-}
+mod common;
+use common::*;
 
 /// The defaults written out equal the defaults left out.
 #[test]
