@@ -95,6 +95,11 @@ pub fn insurance_pda() -> Pubkey {
     margin_pda(&vault_authority(), 0)
 }
 
+/// A pending parameter change of `target` (an asset, an underlying): ["pending-params", target].
+pub fn pending_pda(target: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[portfolio_margin::state::seeds::PENDING_PARAMS, target.as_ref()], &pm_id()).0
+}
+
 /// One slice per expiry: a gentle smile around `atm`.
 pub fn surface(expiries: &[i64], atm: f64) -> VolSurface {
     let mut s = VolSurface { published_at: 0, n_slices: expiries.len() as u8, ..VolSurface::default() };
@@ -366,6 +371,35 @@ impl Market {
             self.env.send(chunk, &[]).await?;
         }
         Ok(())
+    }
+
+    /// The delayed path of the current underlying's parameters (L-2): the risk authority
+    /// proposes, the clock passes `PARAM_DELAY_SECS`, anyone applies (the rent back to the
+    /// proposer).
+    pub async fn apply_underlying_after_delay(&mut self, params: UnderlyingParams) {
+        let risk = self.env.risk.insecure_clone();
+        let propose = Env::ix(
+            portfolio_margin::accounts::UnderlyingPropose {
+                config: config_pda(),
+                underlying: self.sol,
+                pending: pending_pda(&self.sol),
+                risk_authority: risk.pubkey(),
+                system_program: anchor_lang::system_program::ID,
+            },
+            portfolio_margin::instruction::UnderlyingPropose { params },
+        );
+        self.env.send(&[propose], &[&risk]).await.unwrap();
+        self.warp(portfolio_margin::state::PARAM_DELAY_SECS).await;
+        let apply = Env::ix(
+            portfolio_margin::accounts::UnderlyingApply {
+                config: config_pda(),
+                underlying: self.sol,
+                pending: pending_pda(&self.sol),
+                payer: risk.pubkey(),
+            },
+            portfolio_margin::instruction::UnderlyingApply {},
+        );
+        self.env.send(&[apply], &[]).await.unwrap();
     }
 
     /// Moves the cluster clock (and `env.now`) forward.

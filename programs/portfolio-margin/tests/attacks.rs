@@ -446,14 +446,6 @@ async fn m5_a_late_first_print_still_settles() {
     assert_eq!((inst.phase, inst.settle_price), (phase::SETTLED, price(170.0)));
 }
 
-fn pending_pda(target: &anchor_lang::prelude::Pubkey) -> anchor_lang::prelude::Pubkey {
-    anchor_lang::prelude::Pubkey::find_program_address(
-        &[portfolio_margin::state::seeds::PENDING_PARAMS, target.as_ref()],
-        &pm_id(),
-    )
-    .0
-}
-
 fn collateral_propose_ix(
     asset: anchor_lang::prelude::Pubkey,
     signer: anchor_lang::prelude::Pubkey,
@@ -484,34 +476,6 @@ fn collateral_apply_ix(
         },
         portfolio_margin::instruction::CollateralApply {},
     )
-}
-
-/// The delayed path of an underlying's parameters (L-2): the risk authority proposes, the
-/// clock passes `PARAM_DELAY_SECS`, anyone applies (the rent back to the proposer).
-async fn apply_underlying_after_delay(m: &mut Market, params: portfolio_margin::state::UnderlyingParams) {
-    let risk = m.env.risk.insecure_clone();
-    let propose = Env::ix(
-        portfolio_margin::accounts::UnderlyingPropose {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            risk_authority: risk.pubkey(),
-            system_program: anchor_lang::system_program::ID,
-        },
-        portfolio_margin::instruction::UnderlyingPropose { params },
-    );
-    m.env.send(&[propose], &[&risk]).await.unwrap();
-    m.warp(portfolio_margin::state::PARAM_DELAY_SECS).await;
-    let apply = Env::ix(
-        portfolio_margin::accounts::UnderlyingApply {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            payer: risk.pubkey(),
-        },
-        portfolio_margin::instruction::UnderlyingApply {},
-    );
-    m.env.send(&[apply], &[]).await.unwrap();
 }
 
 /// L-2: a stolen risk-authority key reprices live balances at once (a haircut cut to zero, a
@@ -577,7 +541,7 @@ async fn l2_repricing_changes_wait_the_delay() {
     m.env.send(&[u_update(narrow)], &[&risk]).await.unwrap();
     let e = m.env.send(&[u_update(sol_params())], &[&risk]).await.unwrap_err();
     assert_eq!(code(&e), Some(pm_code(PmError::ParamChangeNeedsDelay)));
-    apply_underlying_after_delay(&mut m, sol_params()).await;
+    m.apply_underlying_after_delay(sol_params()).await;
     let u: Underlying = m.env.anchor(&m.sol).await;
     assert_eq!((u.params, u.snapshot.refreshed_at), (sol_params(), 0));
 }
@@ -769,7 +733,7 @@ async fn m6_a_pushed_mark_is_not_withdrawable_profit() {
     use portfolio_margin::state::UnderlyingParams;
     let mut m = Market::new().await;
     let haircut = UnderlyingParams { profit_haircut: ratio(0.5), ..sol_params() };
-    apply_underlying_after_delay(&mut m, haircut).await;
+    m.apply_underlying_after_delay(haircut).await;
     let p = m.list(perp()).await.unwrap();
     m.crank(100.0).await.unwrap();
     let long = m.trader(1_000 * USDC).await;

@@ -6,7 +6,7 @@ mod common;
 use common::market::*;
 use common::*;
 use portfolio_margin::error::PmError;
-use portfolio_margin::state::{Instrument, PARAM_DELAY_SECS, Underlying, UnderlyingParams, VolScaleLevel};
+use portfolio_margin::state::{Instrument, Underlying, UnderlyingParams, VolScaleLevel};
 use risk_kernel::instrument::InstrumentRisk;
 use solana_signer::Signer;
 
@@ -77,36 +77,7 @@ async fn vol_scaling_is_validated_and_waits_the_delay() {
     let e = m.env.send(&[update], &[&risk]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::ParamChangeNeedsDelay)));
     // ...and the delayed path applies it.
-    let propose = Env::ix(
-        portfolio_margin::accounts::UnderlyingPropose {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            risk_authority: risk.pubkey(),
-            system_program: anchor_lang::system_program::ID,
-        },
-        portfolio_margin::instruction::UnderlyingPropose { params: steeper },
-    );
-    m.env.send(&[propose], &[&risk]).await.unwrap();
-    m.warp(PARAM_DELAY_SECS).await;
-    let apply = Env::ix(
-        portfolio_margin::accounts::UnderlyingApply {
-            config: config_pda(),
-            underlying: m.sol,
-            pending: pending_pda(&m.sol),
-            payer: risk.pubkey(),
-        },
-        portfolio_margin::instruction::UnderlyingApply {},
-    );
-    m.env.send(&[apply], &[]).await.unwrap();
+    m.apply_underlying_after_delay(steeper).await;
     let u: Underlying = m.env.anchor(&m.sol).await;
     assert_eq!(u.params.vol_scaling, steeper.vol_scaling);
-}
-
-fn pending_pda(target: &anchor_lang::prelude::Pubkey) -> anchor_lang::prelude::Pubkey {
-    anchor_lang::prelude::Pubkey::find_program_address(
-        &[portfolio_margin::state::seeds::PENDING_PARAMS, target.as_ref()],
-        &pm_id(),
-    )
-    .0
 }
