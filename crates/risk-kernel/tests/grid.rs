@@ -17,30 +17,6 @@ fn fixed_scan(range: f64, vol_scan: f64) -> ScanParams {
     ScanParams { dynamic: false, horizon: Ratio::ZERO, ..scan(range, vol_scan) }
 }
 
-fn erfc(x: f64) -> f64 {
-    if x.abs() < 3.0 {
-        let (mut sum, mut term, mut n) = (0.0, x, 0.0);
-        while term.abs() > 1e-20 {
-            sum += term / (2.0 * n + 1.0);
-            n += 1.0;
-            term *= -x * x / n;
-        }
-        1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
-    } else if x > 0.0 {
-        let mut f = 0.0;
-        for k in (1..200).rev() {
-            f = (k as f64 / 2.0) / (x + f);
-        }
-        (-x * x).exp() / std::f64::consts::PI.sqrt() / (x + f)
-    } else {
-        2.0 - erfc(-x)
-    }
-}
-
-fn ncdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
-
 /// Black–Scholes put: K e^{-rT} N(-d2) - S N(-d1).
 fn bs_put(s: f64, k: f64, vol: f64, t: f64, rate: f64) -> f64 {
     let sd = vol * t.sqrt();

@@ -1,4 +1,6 @@
 //! Elementary functions against host f64 (libm, ~1e-16) on their working ranges.
+mod common;
+use common::ncdf as ncdf_ref;
 use risk_kernel::math::{exp, ln, ncdf, npdf, sqrt};
 use risk_kernel::{KernelError, Ratio};
 
@@ -43,37 +45,6 @@ fn sqrt_is_exact_floor() {
         assert!(y * y <= n && (y + 1) * (y + 1) > n, "sqrt({x})");
     }
     assert!(matches!(sqrt(r(-1.0)), Err(KernelError::InvalidInput(_))));
-}
-
-fn ncdf_ref(x: f64) -> f64 {
-    // erfc from the complementary error function series in libm is not in std; use the
-    // relation with the f64 reference values computed by mpmath at a few points instead.
-    0.5 * libm_erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// W. J. Cody's rational erfc would be another implementation of the same thing; a
-/// high-order continued fraction is enough for a 1e-13 check.
-fn libm_erfc(x: f64) -> f64 {
-    // erfc(x) = 1 - erf(x); erf by its Taylor series for |x| < 3, continued fraction beyond.
-    if x.abs() < 3.0 {
-        let mut sum = 0.0;
-        let mut term = x;
-        let mut n = 0.0;
-        while term.abs() > 1e-20 {
-            sum += term / (2.0 * n + 1.0);
-            n += 1.0;
-            term *= -x * x / n;
-        }
-        1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
-    } else if x > 0.0 {
-        let mut f = 0.0;
-        for k in (1..200).rev() {
-            f = (k as f64 / 2.0) / (x + f);
-        }
-        (-x * x).exp() / std::f64::consts::PI.sqrt() / (x + f)
-    } else {
-        2.0 - libm_erfc(-x)
-    }
 }
 
 #[test]

@@ -82,3 +82,30 @@ pub fn usdc(amount_usd: f64) -> Collateral {
         depeg_shock: Ratio::ZERO,
     }
 }
+
+/// erfc(x) in f64, independent of the kernel: its Taylor series for |x| < 3, a continued
+/// fraction beyond (a 1e-13 reference for N(x) and f64 Black–Scholes in tests).
+pub fn erfc(x: f64) -> f64 {
+    if x.abs() < 3.0 {
+        let (mut sum, mut term, mut n) = (0.0, x, 0.0);
+        while term.abs() > 1e-20 {
+            sum += term / (2.0 * n + 1.0);
+            n += 1.0;
+            term *= -x * x / n;
+        }
+        1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
+    } else if x > 0.0 {
+        let mut f = 0.0;
+        for k in (1..200).rev() {
+            f = (k as f64 / 2.0) / (x + f);
+        }
+        (-x * x).exp() / std::f64::consts::PI.sqrt() / (x + f)
+    } else {
+        2.0 - erfc(-x)
+    }
+}
+
+/// The standard normal CDF from [`erfc`].
+pub fn ncdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
