@@ -39,6 +39,8 @@ from pathlib import Path
 
 from mpmath import mp, mpf
 
+from vectors_io import write_or_check
+
 mp.dps = 50
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates" / "risk-kernel" / "tests" / "vectors" / "scenario.csv"
@@ -136,18 +138,7 @@ def generate():
 
 
 def main(argv):
-    text = generate().encode()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_bytes() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale; rerun {Path(__file__).name}", file=sys.stderr)
-            return 1
-        print(f"{OUT.relative_to(ROOT)} is up to date")
-        return 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(text)
-    rows = text.count(b"\n") - 1
-    print(f"wrote {rows} rows to {OUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check(OUT, generate().encode(), __file__, argv)
 
 
 if __name__ == "__main__":
