@@ -15,7 +15,9 @@ import { BPF_LOADER_UPGRADEABLE_ID, PROGRAM_ID, SEEDS } from './constants.ts';
 const text = (s: string) => new TextEncoder().encode(s);
 const addr = (a: Address) => getAddressEncoder().encode(a);
 
-async function pda(seeds: Uint8Array[], programAddress: Address = PROGRAM_ID): Promise<Address> {
+type Seeds = Parameters<typeof getProgramDerivedAddress>[0]['seeds'];
+
+async function pda(seeds: Seeds, programAddress: Address = PROGRAM_ID): Promise<Address> {
   const [a] = await getProgramDerivedAddress({ programAddress, seeds });
   return a;
 }

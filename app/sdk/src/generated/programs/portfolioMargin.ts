@@ -1253,6 +1253,7 @@ export function portfolioMarginProgram() {
   ): Omit<T, "portfolioMargin"> & {
     portfolioMargin: PortfolioMarginPlugin;
   } => {
+    // @ts-expect-error kit 8's extendClient type (patched in by scripts/generate.mjs)
     return extendClient(client, {
       portfolioMargin: <PortfolioMarginPlugin>{
         accounts: {
