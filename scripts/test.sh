@@ -3,7 +3,8 @@
 #   scripts/test.sh
 # Steps: Python reference tooling (mpmath) -> SBF toolchain (apt + sbpf-linker) -> build the
 # SBF kernel benchmark program, the program and the i128 test program -> generated files up to
-# date -> clippy -> every cargo test.
+# date -> the TypeScript side (npm ci, generated SDK check, tsc, tests on the .so in litesvm)
+# -> clippy -> every cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -27,6 +28,16 @@ python3 scripts/reference/gen_scenario_vectors.py --check
 
 step "the committed IDL is up to date (app/idl-gen, no platform-tools)"
 cargo run --locked --quiet -p idl-gen -- --check
+
+step "TypeScript: npm packages from the pinned lockfile (scripts/npm-setup.sh: npm ci when it changed)"
+scripts/npm-setup.sh
+
+step "TypeScript: the generated SDK is up to date with the IDL, and everything type-checks"
+npm run --silent generate:check
+npx tsc -p tsconfig.json
+
+step "TypeScript: SDK, end-to-end and deployment tests on the program's .so in litesvm (tests/*.test.ts)"
+npm test
 
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
