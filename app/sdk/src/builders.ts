@@ -2,7 +2,7 @@
 // with every remaining account (the rule in market.ts), the crank, and a liquidation that
 // follows the program's own plan. The fixed accounts come from Codama's generated builders
 // (PDAs resolved by their async variants); these add the remaining accounts and defaults.
-import { AccountRole, type AccountMeta, type Address, type Instruction, type TransactionSigner } from '@solana/kit';
+import type { AccountMeta, Address, Instruction, TransactionSigner } from '@solana/kit';
 import { getDepositInstructionAsync } from './generated/instructions/deposit.ts';
 import { getInstrumentRefreshInstructionAsync } from './generated/instructions/instrumentRefresh.ts';
 import { getLiquidateInstructionAsync } from './generated/instructions/liquidate.ts';
@@ -15,7 +15,7 @@ import { getUnderlyingRefreshInstructionAsync } from './generated/instructions/u
 import { getWithdrawInstructionAsync } from './generated/instructions/withdraw.ts';
 import type { LiquidateArgsArgs, LiquidationPlan } from './generated/types/index.ts';
 import { LiquidationScope, TOKEN_PROGRAM_ID } from './constants.ts';
-import { appendUnique, type MarketIndex } from './market.ts';
+import { RemainingAccounts, type MarketIndex } from './market.ts';
 import { assetPda, vaultPda } from './pda.ts';
 import type { MarginAccountData } from './zeroCopy.ts';
 
@@ -23,8 +23,6 @@ import type { MarginAccountData } from './zeroCopy.ts';
 export function withRemaining<T extends Instruction>(ix: T, remaining: readonly AccountMeta[]): T {
   return { ...ix, accounts: [...(ix.accounts ?? []), ...remaining] };
 }
-
-const ro = (address: Address): AccountMeta => ({ address, role: AccountRole.READONLY });
 
 /** The quote asset an account's liquidation or bankruptcy settles in: its first recorded one. */
 function defaultQuote(acc: MarginAccountData): Address {
@@ -58,9 +56,9 @@ export type TradeSide = { account: Address; signer: TransactionSigner };
 
 /**
  * `trade`: the maker's quote (`lots` the taker buys at `price` per unit, Price raw) moves a
- * position. Remaining accounts: both sides' margin checks, then the traded instrument, its
- * underlying and the quote asset with its price account when not already listed (the accounts
- * after the trade hold them).
+ * position. Remaining accounts: the rule over both sides as they will be after the trade
+ * (maker's, then taker's balances and positions, then the quote asset the premium or cost
+ * settles in and the traded instrument, where not already held).
  */
 export async function tradeInstruction(
   market: MarketIndex,
@@ -82,13 +80,12 @@ export async function tradeInstruction(
     quoteExpiry: t.quoteExpiry,
     nonce: t.nonce,
   });
-  const remaining = appendUnique(await market.checkMetas([maker, taker]), [
-    ro(und.quoteAsset),
-    ro(await market.oracleOf(und.quoteAsset)),
-    ro(t.instrument),
-    ro(inst.underlying),
-  ]);
-  return withRemaining(ix, remaining);
+  const r = new RemainingAccounts();
+  await market.addAccount(r, maker);
+  await market.addAccount(r, taker);
+  await market.addAsset(r, und.quoteAsset);
+  await market.addInstrument(r, t.instrument);
+  return withRemaining(ix, r.metas());
 }
 
 /** `deposit` of `amount` native units of `mint` from the `source` token account. */
@@ -121,8 +118,9 @@ export async function withdrawInstruction(
     tokenProgram: w.tokenProgram ?? TOKEN_PROGRAM_ID,
     amount: w.amount,
   });
-  const asset = await assetPda(w.mint);
-  return withRemaining(ix, appendUnique(await market.checkMetas([acc]), [ro(asset), ro(await market.oracleOf(asset))]));
+  const r = await market.addAccount(new RemainingAccounts(), acc);
+  await market.addAsset(r, await assetPda(w.mint));
+  return withRemaining(ix, r.metas());
 }
 
 /**
@@ -142,11 +140,11 @@ export async function liquidateInstruction(
     liquidator: l.liquidator,
     args: l.args,
   });
-  const remaining = appendUnique(await market.checkMetas([victim, mine], { writableInstruments: true }), [
-    ro(quoteAsset),
-    ro(await market.oracleOf(quoteAsset)),
-  ]);
-  return withRemaining(ix, remaining);
+  const r = new RemainingAccounts();
+  await market.addAccount(r, victim);
+  await market.addAccount(r, mine);
+  await market.addAsset(r, quoteAsset);
+  return withRemaining(ix, r.metas(true));
 }
 
 /**
@@ -170,7 +168,9 @@ export async function resolveBankruptcyInstruction(market: MarketIndex, marginAc
   const acc = await market.marginAccount(marginAccount);
   const q = quoteAsset ?? defaultQuote(acc);
   const ix = await getResolveBankruptcyInstructionAsync({ quoteAsset: q, marginAccount });
-  return withRemaining(ix, appendUnique(await market.checkMetas([acc]), [ro(q), ro(await market.oracleOf(q))]));
+  const r = await market.addAccount(new RemainingAccounts(), acc);
+  await market.addAsset(r, q);
+  return withRemaining(ix, r.metas());
 }
 
 /**

@@ -1,9 +1,13 @@
-// The one remaining-accounts rule of a margin check (the program's `margin::view`; in Rust:
-// app/keeper/src/book.rs `check_accounts` and crates/localnet): for each account checked, in
-// order, each balance's CollateralAsset, the Pyth PriceUpdateV2 account of its feed and, for an
-// asset mapped to a risk group, that Underlying; then each position's Instrument and its
-// Underlying. Each address once (the program refuses duplicates), accounts after the first
-// adding only what is new. Liquidations take the instruments writable (open interest moves).
+// The one remaining-accounts rule of a margin check (withdraw, trade, margin report, liquidation
+// flag/plan, liquidate, resolve bankruptcy), in the order the Rust client crate writes it
+// (crates/client/src/remaining.rs) so that both produce the same instructions. What: every
+// balance's CollateralAsset and the Pyth price account of its feed, every position's
+// Instrument, the Underlying of every instrument and of every asset mapped to a risk group.
+// Order: four groups, each in order of first appearance, no address twice (the program refuses
+// duplicates): 1. assets (the accounts' balances in slot order, first account first);
+// 2. their price accounts, same order; 3. underlyings (mapped assets', then each position's
+// instrument's); 4. instruments (slot order). All read-only, except a liquidation's
+// instruments (open interest moves).
 import { AccountRole, type AccountMeta, type Address } from '@solana/kit';
 import type { AccountSource } from './chain.ts';
 import { NO_GROUP } from './constants.ts';
@@ -76,54 +80,82 @@ export class MarketIndex {
     return o;
   }
 
+  /** A collateral asset into `r`: itself, its price account, the underlying it is mapped to. */
+  async addAsset(r: RemainingAccounts, asset: Address): Promise<RemainingAccounts> {
+    const a = await this.asset(asset);
+    const mapped = a.params.group !== NO_GROUP ? await underlyingPda(a.params.group) : undefined;
+    return r.asset(asset, this.oracles.get(feedKey(a.params.feedId)), mapped);
+  }
+
+  /** An instrument and its underlying into `r`. */
+  async addInstrument(r: RemainingAccounts, instrument: Address): Promise<RemainingAccounts> {
+    return r.instrument(instrument, (await this.instrument(instrument)).underlying);
+  }
+
+  /** Everything a margin check of `acc` needs into `r`: balances, then positions. */
+  async addAccount(r: RemainingAccounts, acc: MarginAccountData): Promise<RemainingAccounts> {
+    for (const b of acc.balances) await this.addAsset(r, b.asset);
+    for (const p of acc.positions) await this.addInstrument(r, p.instrument);
+    return r;
+  }
+
   /** The remaining accounts a margin check of `accounts` needs, in the rule's order. */
   async checkAccounts(accounts: MarginAccountData[]): Promise<Address[]> {
-    const out: Address[] = [];
-    const push = (k: Address) => {
-      if (!out.includes(k)) out.push(k);
-    };
-    for (const acc of accounts) {
-      for (const b of acc.balances) {
-        push(b.asset);
-        const a = await this.asset(b.asset);
-        const o = this.oracles.get(feedKey(a.params.feedId));
-        if (o) push(o);
-        if (a.params.group !== NO_GROUP) push(await underlyingPda(a.params.group));
-      }
-      for (const p of acc.positions) {
-        push(p.instrument);
-        push((await this.instrument(p.instrument)).underlying);
-      }
-    }
-    return out;
+    const r = new RemainingAccounts();
+    for (const acc of accounts) await this.addAccount(r, acc);
+    return r.keys();
   }
 
-  /** `checkAccounts` as read-only metas; instruments writable when `writableInstruments`. */
+  /** As metas: read-only, the instruments writable when `writableInstruments` (liquidations). */
   async checkMetas(accounts: MarginAccountData[], opts: { writableInstruments?: boolean } = {}): Promise<AccountMeta[]> {
-    const keys = await this.checkAccounts(accounts);
-    const metas: AccountMeta[] = [];
-    for (const k of keys) {
-      const writable = opts.writableInstruments && (await this.isInstrument(k));
-      metas.push({ address: k, role: writable ? AccountRole.WRITABLE : AccountRole.READONLY });
-    }
-    return metas;
-  }
-
-  private async isInstrument(k: Address): Promise<boolean> {
-    if (this.instruments.has(k)) return true;
-    const [acc] = await this.source.getAccounts([k]);
-    try {
-      if (acc) this.instruments.set(k, decodeInstrument(acc.data));
-      return !!acc && this.instruments.has(k);
-    } catch {
-      return false;
-    }
+    const r = new RemainingAccounts();
+    for (const acc of accounts) await this.addAccount(r, acc);
+    return r.metas(opts.writableInstruments ?? false);
   }
 }
 
-/** `metas` followed by those of `extra` not in it yet (an address once). */
-export function appendUnique(metas: AccountMeta[], extra: AccountMeta[]): AccountMeta[] {
-  const out = [...metas];
-  for (const m of extra) if (!out.some((o) => o.address === m.address)) out.push(m);
-  return out;
+/** The rule's four groups, filled from accounts (`MarketIndex.addAccount`) or by hand. */
+export class RemainingAccounts {
+  readonly assets: Address[] = [];
+  readonly oracles: Address[] = [];
+  readonly underlyings: Address[] = [];
+  readonly instruments: Address[] = [];
+
+  private static push(v: Address[], k: Address) {
+    if (!v.includes(k)) v.push(k);
+  }
+
+  /** A collateral asset, its price account, and (mapped) the underlying it moves with. */
+  asset(asset: Address, oracle?: Address, mappedUnderlying?: Address): this {
+    RemainingAccounts.push(this.assets, asset);
+    if (oracle) RemainingAccounts.push(this.oracles, oracle);
+    if (mappedUnderlying) RemainingAccounts.push(this.underlyings, mappedUnderlying);
+    return this;
+  }
+
+  underlying(underlying: Address): this {
+    RemainingAccounts.push(this.underlyings, underlying);
+    return this;
+  }
+
+  /** An instrument and its underlying. */
+  instrument(instrument: Address, underlying?: Address): this {
+    if (underlying) RemainingAccounts.push(this.underlyings, underlying);
+    RemainingAccounts.push(this.instruments, instrument);
+    return this;
+  }
+
+  /** The addresses in the rule's order, each once. */
+  keys(): Address[] {
+    const out: Address[] = [];
+    for (const k of [...this.assets, ...this.oracles, ...this.underlyings, ...this.instruments]) RemainingAccounts.push(out, k);
+    return out;
+  }
+
+  metas(writableInstruments = false): AccountMeta[] {
+    return this.keys().map((k) => ({
+      address: k,
+      role: writableInstruments && this.instruments.includes(k) ? AccountRole.WRITABLE : AccountRole.READONLY,
+    }));
+  }
 }
