@@ -32,6 +32,29 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The program's .so (`scripts/sbf-toolchain.sh program`); PM_PROGRAM_SO overrides. */
 export const PROGRAM_SO = process.env.PM_PROGRAM_SO ?? path.join(ROOT, 'target/sbf/portfolio_margin.so');
 
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * The .so's bytes. As crates/localnet does, the default build is refused when the program's or
+ * the kernel's sources are newer than it: a test must never pass on stale code.
+ */
+export function programElf(so = PROGRAM_SO): Buffer {
+  if (!fs.existsSync(so)) throw new Error(`no program build at ${so}: run scripts/sbf-toolchain.sh program (or set PM_PROGRAM_SO)`);
+  if (!process.env.PM_PROGRAM_SO && so === PROGRAM_SO) {
+    const src = Math.max(...['programs/portfolio-margin/src', 'crates/risk-kernel/src'].map((d) => newest(path.join(ROOT, d))));
+    if (src > fs.statSync(so).mtimeMs)
+      throw new Error(`the program's SBF build ${so} is older than its sources: rebuild it with scripts/sbf-toolchain.sh program`);
+  }
+  return fs.readFileSync(so);
+}
+
 export class LiteSvmChain implements Chain {
   readonly svm: LiteSVM;
   constructor(svm?: LiteSVM) {
@@ -127,7 +150,7 @@ export class LiteSvmChain implements Chain {
    * [2u32, program data address].
    */
   async deployUpgradeable(authority: Address, so = PROGRAM_SO, programId: Address = PROGRAM_ID) {
-    const elf = fs.readFileSync(so);
+    const elf = programElf(so);
     const pd = await programDataPda(programId);
     const head = new Uint8Array(45);
     new DataView(head.buffer).setUint32(0, 3, true);
