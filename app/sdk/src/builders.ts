@@ -1,8 +1,11 @@
 // Instruction builders for what generation cannot assemble: the margin-checked instructions
 // with every remaining account (the rule in market.ts), the crank, and a liquidation that
-// follows the program's own plan. The fixed accounts come from Codama's generated builders
-// (PDAs resolved by their async variants); these add the remaining accounts and defaults.
-import type { AccountMeta, Address, Instruction, TransactionSigner } from '@solana/kit';
+// follows the program's own plan. Two levels, as in the Rust client crate (crates/client/src/
+// ix.rs): `xxxIx(accounts, args, remaining)` takes the remaining accounts ready-made (what
+// tests/fixture.test.ts compares byte for byte with the Rust builders), and
+// `xxxInstruction(market, ...)` fetches the accounts it needs and applies the rule. The fixed
+// accounts come from Codama's generated builders (PDAs resolved by their async variants).
+import { AccountRole, type AccountMeta, type Address, type Instruction, type TransactionSigner } from '@solana/kit';
 import { getDepositInstructionAsync } from './generated/instructions/deposit.ts';
 import { getInstrumentRefreshInstructionAsync } from './generated/instructions/instrumentRefresh.ts';
 import { getLiquidateInstructionAsync } from './generated/instructions/liquidate.ts';
@@ -10,6 +13,7 @@ import { getLiquidationFlagInstructionAsync } from './generated/instructions/liq
 import { getLiquidationPlanInstructionAsync } from './generated/instructions/liquidationPlan.ts';
 import { getMarginReportInstructionAsync } from './generated/instructions/marginReport.ts';
 import { getResolveBankruptcyInstructionAsync } from './generated/instructions/resolveBankruptcy.ts';
+import { getSettlePositionInstructionAsync } from './generated/instructions/settlePosition.ts';
 import { getTradeInstructionAsync } from './generated/instructions/trade.ts';
 import { getUnderlyingRefreshInstructionAsync } from './generated/instructions/underlyingRefresh.ts';
 import { getWithdrawInstructionAsync } from './generated/instructions/withdraw.ts';
@@ -31,25 +35,114 @@ function defaultQuote(acc: MarginAccountData): Address {
   return q;
 }
 
+// ---- with the remaining accounts given (the Rust builders' shape) ----
+
+export type TradeAccounts = {
+  underlying: Address;
+  instrument: Address;
+  quoteAsset: Address;
+  makerAccount: Address;
+  maker: TransactionSigner;
+  takerAccount: Address;
+  taker: TransactionSigner;
+};
+export type TradeArgs = { lots: bigint | number; price: bigint; quoteExpiry: bigint | number; nonce: bigint | number };
+
+/** `trade` signed by both sides; `remaining` covers both accounts' margin checks. */
+export async function tradeIx(t: TradeAccounts, args: TradeArgs, remaining: readonly AccountMeta[]) {
+  return withRemaining(await getTradeInstructionAsync({ ...t, ...args }), remaining);
+}
+
 /** `margin_report` (a view: simulate it, decode with `getMarginSummaryDecoder`). */
-export async function marginReportInstruction(market: MarketIndex, marginAccount: Address) {
-  const acc = await market.marginAccount(marginAccount);
-  const ix = await getMarginReportInstructionAsync({ marginAccount });
-  return withRemaining(ix, await market.checkMetas([acc]));
+export async function marginReportIx(marginAccount: Address, remaining: readonly AccountMeta[]) {
+  return withRemaining(await getMarginReportInstructionAsync({ marginAccount }), remaining);
 }
 
 /** `liquidation_flag`: starts (or clears) an account's auction clock. */
-export async function liquidationFlagInstruction(market: MarketIndex, marginAccount: Address) {
-  const acc = await market.marginAccount(marginAccount);
-  const ix = await getLiquidationFlagInstructionAsync({ marginAccount });
-  return withRemaining(ix, await market.checkMetas([acc]));
+export async function liquidationFlagIx(marginAccount: Address, remaining: readonly AccountMeta[]) {
+  return withRemaining(await getLiquidationFlagInstructionAsync({ marginAccount }), remaining);
 }
 
 /** `liquidation_plan` (a view: simulate it, decode with `getLiquidationPlanDecoder`). */
+export async function liquidationPlanIx(quoteAsset: Address, marginAccount: Address, remaining: readonly AccountMeta[]) {
+  return withRemaining(await getLiquidationPlanInstructionAsync({ quoteAsset, marginAccount }), remaining);
+}
+
+/** `liquidate`; `remaining` covers the liquidatee and the liquidator, instruments writable. */
+export async function liquidateIx(
+  l: { quoteAsset: Address; liquidatee: Address; liquidatorAccount: Address; liquidator: TransactionSigner },
+  args: LiquidateArgsArgs,
+  remaining: readonly AccountMeta[],
+) {
+  return withRemaining(await getLiquidateInstructionAsync({ ...l, args }), remaining);
+}
+
+/** `withdraw` of `amount` native units of `mint` to `destination`. */
+export async function withdrawIx(
+  w: { marginAccount: Address; mint: Address; destination: Address; owner: TransactionSigner; tokenProgram?: Address },
+  amount: bigint | number,
+  remaining: readonly AccountMeta[],
+) {
+  const ix = await getWithdrawInstructionAsync({
+    marginAccount: w.marginAccount,
+    mint: w.mint,
+    vault: await vaultPda(w.mint),
+    destination: w.destination,
+    owner: w.owner,
+    tokenProgram: w.tokenProgram ?? TOKEN_PROGRAM_ID,
+    amount,
+  });
+  return withRemaining(ix, remaining);
+}
+
+/** `resolve_bankruptcy` of an account left with only a debt in `quoteAsset`. */
+export async function resolveBankruptcyIx(quoteAsset: Address, marginAccount: Address, remaining: readonly AccountMeta[]) {
+  return withRemaining(await getResolveBankruptcyInstructionAsync({ quoteAsset, marginAccount }), remaining);
+}
+
+/**
+ * `settle_position`: an expired position (anyone), or a live future's or perpetual's P&L
+ * realized by the owner or delegate `realizer` (the first remaining account, a signer).
+ */
+export async function settlePositionIx(s: {
+  underlying: Address; instrument: Address; quoteAsset: Address; marginAccount: Address; realizer?: TransactionSigner;
+}) {
+  const ix = await getSettlePositionInstructionAsync({
+    underlying: s.underlying, instrument: s.instrument, quoteAsset: s.quoteAsset, marginAccount: s.marginAccount,
+  });
+  const realizer = s.realizer ? [{ address: s.realizer.address, role: AccountRole.READONLY_SIGNER, signer: s.realizer } as AccountMeta] : [];
+  return withRemaining(ix, realizer);
+}
+
+/** `deposit` of `amount` native units of `mint` from the `source` token account. */
+export async function depositInstruction(d: {
+  marginAccount: Address; mint: Address; source: Address; depositor: TransactionSigner; amount: bigint | number; tokenProgram?: Address; vault?: Address;
+}) {
+  return getDepositInstructionAsync({
+    marginAccount: d.marginAccount,
+    mint: d.mint,
+    vault: d.vault ?? (await vaultPda(d.mint)),
+    source: d.source,
+    depositor: d.depositor,
+    tokenProgram: d.tokenProgram ?? TOKEN_PROGRAM_ID,
+    amount: d.amount,
+  });
+}
+
+// ---- with the remaining accounts found by the rule ----
+
+/** `margin_report` of `marginAccount` with its remaining accounts. */
+export async function marginReportInstruction(market: MarketIndex, marginAccount: Address) {
+  return marginReportIx(marginAccount, await market.checkMetas([await market.marginAccount(marginAccount)]));
+}
+
+export async function liquidationFlagInstruction(market: MarketIndex, marginAccount: Address) {
+  return liquidationFlagIx(marginAccount, await market.checkMetas([await market.marginAccount(marginAccount)]));
+}
+
 export async function liquidationPlanInstruction(market: MarketIndex, marginAccount: Address, quoteAsset?: Address) {
   const acc = await market.marginAccount(marginAccount);
-  const ix = await getLiquidationPlanInstructionAsync({ marginAccount, quoteAsset: quoteAsset ?? defaultQuote(acc) });
-  return withRemaining(ix, await market.checkMetas([acc]));
+  return liquidationPlanIx(quoteAsset ?? defaultQuote(acc), marginAccount, await market.checkMetas([acc]));
 }
 
 export type TradeSide = { account: Address; signer: TransactionSigner };
@@ -62,45 +155,24 @@ export type TradeSide = { account: Address; signer: TransactionSigner };
  */
 export async function tradeInstruction(
   market: MarketIndex,
-  t: { instrument: Address; maker: TradeSide; taker: TradeSide; lots: bigint | number; price: bigint; quoteExpiry: bigint | number; nonce: bigint | number },
+  t: { instrument: Address; maker: TradeSide; taker: TradeSide } & TradeArgs,
 ) {
   const inst = await market.instrument(t.instrument);
   const und = await market.underlying(inst.underlying);
   const [maker, taker] = await Promise.all([market.marginAccount(t.maker.account), market.marginAccount(t.taker.account)]);
-  const ix = await getTradeInstructionAsync({
-    underlying: inst.underlying,
-    instrument: t.instrument,
-    quoteAsset: und.quoteAsset,
-    makerAccount: t.maker.account,
-    takerAccount: t.taker.account,
-    maker: t.maker.signer,
-    taker: t.taker.signer,
-    lots: t.lots,
-    price: t.price,
-    quoteExpiry: t.quoteExpiry,
-    nonce: t.nonce,
-  });
   const r = new RemainingAccounts();
   await market.addAccount(r, maker);
   await market.addAccount(r, taker);
   await market.addAsset(r, und.quoteAsset);
   await market.addInstrument(r, t.instrument);
-  return withRemaining(ix, r.metas());
-}
-
-/** `deposit` of `amount` native units of `mint` from the `source` token account. */
-export async function depositInstruction(d: {
-  marginAccount: Address; mint: Address; source: Address; depositor: TransactionSigner; amount: bigint | number; tokenProgram?: Address;
-}) {
-  return getDepositInstructionAsync({
-    marginAccount: d.marginAccount,
-    mint: d.mint,
-    vault: await vaultPda(d.mint),
-    source: d.source,
-    depositor: d.depositor,
-    tokenProgram: d.tokenProgram ?? TOKEN_PROGRAM_ID,
-    amount: d.amount,
-  });
+  return tradeIx(
+    {
+      underlying: inst.underlying, instrument: t.instrument, quoteAsset: und.quoteAsset,
+      makerAccount: t.maker.account, maker: t.maker.signer, takerAccount: t.taker.account, taker: t.taker.signer,
+    },
+    { lots: t.lots, price: t.price, quoteExpiry: t.quoteExpiry, nonce: t.nonce },
+    r.metas(),
+  );
 }
 
 /** `withdraw`, with the margin check's remaining accounts. */
@@ -108,19 +180,9 @@ export async function withdrawInstruction(
   market: MarketIndex,
   w: { marginAccount: Address; mint: Address; destination: Address; owner: TransactionSigner; amount: bigint | number; tokenProgram?: Address },
 ) {
-  const acc = await market.marginAccount(w.marginAccount);
-  const ix = await getWithdrawInstructionAsync({
-    marginAccount: w.marginAccount,
-    mint: w.mint,
-    vault: await vaultPda(w.mint),
-    destination: w.destination,
-    owner: w.owner,
-    tokenProgram: w.tokenProgram ?? TOKEN_PROGRAM_ID,
-    amount: w.amount,
-  });
-  const r = await market.addAccount(new RemainingAccounts(), acc);
+  const r = await market.addAccount(new RemainingAccounts(), await market.marginAccount(w.marginAccount));
   await market.addAsset(r, await assetPda(w.mint));
-  return withRemaining(ix, r.metas());
+  return withdrawIx(w, w.amount, r.metas());
 }
 
 /**
@@ -133,18 +195,11 @@ export async function liquidateInstruction(
 ) {
   const [victim, mine] = await Promise.all([market.marginAccount(l.liquidatee), market.marginAccount(l.liquidatorAccount)]);
   const quoteAsset = l.quoteAsset ?? defaultQuote(victim);
-  const ix = await getLiquidateInstructionAsync({
-    quoteAsset,
-    liquidatee: l.liquidatee,
-    liquidatorAccount: l.liquidatorAccount,
-    liquidator: l.liquidator,
-    args: l.args,
-  });
   const r = new RemainingAccounts();
   await market.addAccount(r, victim);
   await market.addAccount(r, mine);
   await market.addAsset(r, quoteAsset);
-  return withRemaining(ix, r.metas(true));
+  return liquidateIx({ quoteAsset, liquidatee: l.liquidatee, liquidatorAccount: l.liquidatorAccount, liquidator: l.liquidator }, l.args, r.metas(true));
 }
 
 /**
@@ -158,8 +213,8 @@ export async function liquidateByPlanInstruction(
 ) {
   if (!plan.liquidatable) throw new Error('the plan says the account is not liquidatable');
   const listed = plan.request.positions.length + plan.request.collateral.length > 0;
-  const args: LiquidateArgsArgs =
-    listed && !l.compact ? plan.request : { positions: [], collateral: [], scope: plan.scope || LiquidationScope.Both };
+  const scope = Number(plan.scope) || LiquidationScope.Everything;
+  const args = (listed && !l.compact ? plan.request : { positions: [], collateral: [], scope }) as LiquidateArgsArgs;
   return liquidateInstruction(market, { ...l, args });
 }
 
@@ -167,16 +222,15 @@ export async function liquidateByPlanInstruction(
 export async function resolveBankruptcyInstruction(market: MarketIndex, marginAccount: Address, quoteAsset?: Address) {
   const acc = await market.marginAccount(marginAccount);
   const q = quoteAsset ?? defaultQuote(acc);
-  const ix = await getResolveBankruptcyInstructionAsync({ quoteAsset: q, marginAccount });
   const r = await market.addAccount(new RemainingAccounts(), acc);
   await market.addAsset(r, q);
-  return withRemaining(ix, r.metas());
+  return resolveBankruptcyIx(q, marginAccount, r.metas());
 }
 
 /**
  * The crank of one underlying: a new snapshot from `priceUpdate`, then each instrument's risk
- * cache at it. Send them in one transaction (README "The crank"); more than about 7
- * instruments: the first 7 with the snapshot, the rest 8 per transaction (as localnet does).
+ * cache at it. Send them in one transaction (README "The crank"); more than 7 instruments:
+ * the first 7 with the snapshot, the rest 8 per transaction (as localnet does).
  */
 export async function crankInstructions(underlying: Address, priceUpdate: Address, instruments: Address[]): Promise<Instruction[][]> {
   const refresh = await getUnderlyingRefreshInstructionAsync({ underlying, priceUpdate });

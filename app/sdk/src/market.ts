@@ -31,7 +31,7 @@ export function oracles(pairs: [ArrayLike<number>, Address][]): Oracles {
  * The program's accounts a client needs to assemble instructions, fetched on demand from an
  * `AccountSource` (a cluster or litesvm) and cached; `refresh()` forgets them.
  */
-export class MarketIndex {
+export class MarketIndex implements MarketAccounts {
   private assets = new Map<Address, CollateralAsset>();
   private instruments = new Map<Address, InstrumentData>();
   private underlyings = new Map<Address, Underlying>();
@@ -80,38 +80,82 @@ export class MarketIndex {
     return o;
   }
 
-  /** A collateral asset into `r`: itself, its price account, the underlying it is mapped to. */
-  async addAsset(r: RemainingAccounts, asset: Address): Promise<RemainingAccounts> {
+  /** What the rule needs of an asset: its price account (by feed id) and its mapping. */
+  async assetInfo(asset: Address): Promise<AssetInfo> {
     const a = await this.asset(asset);
-    const mapped = a.params.group !== NO_GROUP ? await underlyingPda(a.params.group) : undefined;
-    return r.asset(asset, this.oracles.get(feedKey(a.params.feedId)), mapped);
+    return { oracle: this.oracles.get(feedKey(a.params.feedId)), group: a.params.group };
+  }
+
+  async instrumentUnderlying(instrument: Address): Promise<Address> {
+    return (await this.instrument(instrument)).underlying;
+  }
+
+  /** A collateral asset into `r`: itself, its price account, the underlying it is mapped to. */
+  addAsset(r: RemainingAccounts, asset: Address): Promise<RemainingAccounts> {
+    return addAssetTo(r, asset, this);
   }
 
   /** An instrument and its underlying into `r`. */
-  async addInstrument(r: RemainingAccounts, instrument: Address): Promise<RemainingAccounts> {
-    return r.instrument(instrument, (await this.instrument(instrument)).underlying);
+  addInstrument(r: RemainingAccounts, instrument: Address): Promise<RemainingAccounts> {
+    return addInstrumentTo(r, instrument, this);
   }
 
   /** Everything a margin check of `acc` needs into `r`: balances, then positions. */
-  async addAccount(r: RemainingAccounts, acc: MarginAccountData): Promise<RemainingAccounts> {
-    for (const b of acc.balances) await this.addAsset(r, b.asset);
-    for (const p of acc.positions) await this.addInstrument(r, p.instrument);
-    return r;
+  addAccount(r: RemainingAccounts, acc: AccountHoldings): Promise<RemainingAccounts> {
+    return addAccountTo(r, acc, this);
   }
 
   /** The remaining accounts a margin check of `accounts` needs, in the rule's order. */
-  async checkAccounts(accounts: MarginAccountData[]): Promise<Address[]> {
+  async checkAccounts(accounts: AccountHoldings[]): Promise<Address[]> {
     const r = new RemainingAccounts();
     for (const acc of accounts) await this.addAccount(r, acc);
     return r.keys();
   }
 
   /** As metas: read-only, the instruments writable when `writableInstruments` (liquidations). */
-  async checkMetas(accounts: MarginAccountData[], opts: { writableInstruments?: boolean } = {}): Promise<AccountMeta[]> {
-    const r = new RemainingAccounts();
-    for (const acc of accounts) await this.addAccount(r, acc);
-    return r.metas(opts.writableInstruments ?? false);
+  checkMetas(accounts: AccountHoldings[], opts: { writableInstruments?: boolean } = {}): Promise<AccountMeta[]> {
+    return marginCheckAccounts(accounts, this, opts.writableInstruments ?? false);
   }
+}
+
+/** What the rule needs to know of an asset (crates/client's `AssetInfo`). */
+export type AssetInfo = { oracle?: Address; group: number };
+
+/** The market as a client knows it (crates/client's `MarketAccounts`): `MarketIndex` fetches
+ * it from a chain; tests/fixture.test.ts gives it from the Rust fixture. */
+export interface MarketAccounts {
+  assetInfo(asset: Address): Promise<AssetInfo>;
+  instrumentUnderlying(instrument: Address): Promise<Address>;
+}
+
+/** The balances and positions of a margin account (a decoded `MarginAccountData` is one). */
+export type AccountHoldings = { balances: readonly { asset: Address }[]; positions: readonly { instrument: Address }[] };
+
+export async function addAssetTo(r: RemainingAccounts, asset: Address, market: MarketAccounts): Promise<RemainingAccounts> {
+  const info = await market.assetInfo(asset);
+  const mapped = info.group !== NO_GROUP ? await underlyingPda(info.group) : undefined;
+  return r.asset(asset, info.oracle, mapped);
+}
+
+export async function addInstrumentTo(r: RemainingAccounts, instrument: Address, market: MarketAccounts): Promise<RemainingAccounts> {
+  return r.instrument(instrument, await market.instrumentUnderlying(instrument));
+}
+
+/** The rule for one account: its balances (asset, price account, mapped underlying), then its
+ * positions (instrument, underlying). */
+export async function addAccountTo(r: RemainingAccounts, acc: AccountHoldings, market: MarketAccounts): Promise<RemainingAccounts> {
+  for (const b of acc.balances) await addAssetTo(r, b.asset, market);
+  for (const p of acc.positions) await addInstrumentTo(r, p.instrument, market);
+  return r;
+}
+
+/** The remaining accounts of a margin check of `accounts` (a trade: both sides; a liquidation:
+ * the liquidatee then the liquidator, `writableInstruments`), crates/client's
+ * `margin_check_accounts`. */
+export async function marginCheckAccounts(accounts: AccountHoldings[], market: MarketAccounts, writableInstruments = false): Promise<AccountMeta[]> {
+  const r = new RemainingAccounts();
+  for (const a of accounts) await addAccountTo(r, a, market);
+  return r.metas(writableInstruments);
 }
 
 /** The rule's four groups, filled from accounts (`MarketIndex.addAccount`) or by hand. */
