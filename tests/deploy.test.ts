@@ -4,7 +4,11 @@
 // and the CLI's --help.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { assetPda, configPda, generated as g, insurancePda, sendInstructions, underlyingPda } from '@portfolio-margin/sdk';
@@ -53,6 +57,45 @@ test('deploy: config, registry, underlying, insurance fund; authorities proposed
   plan.config.riskAuthority = 'deployer';
   const again = await deploy(chain, deployer, plan);
   assert.deepEqual(again.map((s) => s.status), ['exists', 'exists', 'exists', 'exists']);
+});
+
+/** A keypair file as `solana-keygen` writes it: 64 bytes (secret, public) as a JSON array. */
+function keypairFile(): string {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const d = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const x = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pm-deploy-')), 'id.json');
+  fs.writeFileSync(file, JSON.stringify([...d, ...x]));
+  return file;
+}
+
+test('deploy CLI: --dry-run over JSON-RPC (a loopback stub cluster with no accounts) prints the plan', async () => {
+  const methods: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const call = JSON.parse(body);
+      methods.push(call.method);
+      const result = call.method === 'getMultipleAccounts' ? { context: { slot: 1 }, value: call.params[0].map(() => null) } : null;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'migrations/deploy.ts', '--url', url, '--keypair', keypairFile(), '--dry-run'], { cwd: ROOT });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? 1)));
+    assert.equal(code, 0, out);
+    assert.match(out, /plan \(dry run\)[\s\S]*planned +config_init[\s\S]*planned +collateral_register USDC[\s\S]*planned +underlying_register SOL[\s\S]*planned +insurance_init/);
+    assert.ok(methods.every((m) => m === 'getMultipleAccounts'), `a dry run only reads: ${methods}`);
+  } finally {
+    server.close();
+  }
 });
 
 test('deploy CLI: --help', () => {
