@@ -1,7 +1,5 @@
 //! `pm`: evaluate options and portfolios with the very same kernel the program runs on chain.
-mod decimal;
 mod greeks_cmd;
-mod portfolio;
 mod risk_cmd;
 
 use clap::{Parser, Subcommand};

@@ -101,7 +101,7 @@ pub const INITIAL_DEFAULTS: ScanDefaults = ScanDefaults {
     basis_scan: 0.075,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct PositionIn {
     pub underlying: String,
@@ -206,6 +206,7 @@ fn default_vol_t_ref_days() -> f64 {
 }
 
 /// The kernel's inputs, owned.
+#[derive(Clone)]
 pub struct Loaded {
     pub names: Vec<String>,
     pub collateral_names: Vec<String>,
@@ -216,11 +217,11 @@ pub struct Loaded {
     pub grid: ScenarioGrid,
 }
 
-fn fx<const F: u32>(v: f64, field: &str) -> Result<Fixed<F>, String> {
+pub(crate) fn fx<const F: u32>(v: f64, field: &str) -> Result<Fixed<F>, String> {
     Fixed::<F>::from_f64(v).map_err(|_| format!("{field}: {v} is not a number in range"))
 }
 
-fn group_index(names: &[String], name: &str, field: &str) -> Result<u8, String> {
+pub(crate) fn group_index(names: &[String], name: &str, field: &str) -> Result<u8, String> {
     names
         .iter()
         .position(|n| n == name)
@@ -309,46 +310,7 @@ impl PortfolioFile {
         }
         let mut positions = Vec::new();
         for (i, p) in self.positions.iter().enumerate() {
-            let f = |name: &str| format!("positions[{i}].{name}");
-            let kind = match p.kind.as_str() {
-                "call" => InstrumentKind::Call,
-                "put" => InstrumentKind::Put,
-                "future" => InstrumentKind::Future,
-                "perp" | "perpetual" => InstrumentKind::Perpetual,
-                other => return Err(format!("{}: \"{other}\" is not one of call, put, future, perp", f("type"))),
-            };
-            let group = group_index(&names, &p.underlying, &f("underlying"))?;
-            let vol: Ratio = fx(p.vol, &f("vol"))?;
-            let min_vol = underlyings[group as usize].market.min_vol;
-            if matches!(kind, InstrumentKind::Call | InstrumentKind::Put) && vol < min_vol {
-                return Err(format!(
-                    "{}: {} is below {}'s min_vol {} (the program refuses such a vol: every scenario would floor it up to min_vol, a phantom gain)",
-                    f("vol"),
-                    p.vol,
-                    p.underlying,
-                    self.underlyings[group as usize].min_vol
-                ));
-            }
-            let forward_ratio = match p.forward {
-                None => Ratio::ZERO,
-                Some(fwd) => {
-                    forward_ratio(&self.underlyings[group as usize], kind, fwd, p.expiry_years, &f("forward"))?
-                }
-            };
-            positions.push(Position {
-                group,
-                instrument: Instrument {
-                    kind,
-                    strike: fx(p.strike, &f("strike"))?,
-                    expiry: fx(p.expiry_years, &f("expiry_years"))?,
-                    vol,
-                    lot_size: fx(p.lot_size, &f("lot_size"))?,
-                    forward_ratio,
-                },
-                lots: p.lots,
-                entry_price: fx(p.entry_price, &f("entry_price"))?,
-                funding: fx::<24>(p.funding, &f("funding"))?,
-            });
+            positions.push(self.position(&names, &underlyings, p, &format!("positions[{i}]"))?);
         }
         let mut collateral = Vec::new();
         for (i, c) in self.collateral.iter().enumerate() {
@@ -411,6 +373,54 @@ impl PortfolioFile {
             collateral,
             credits,
             grid,
+        })
+    }
+    /// One position as the kernel takes it (a portfolio's `positions[]` entry or a proposed
+    /// trade), checked as [`PortfolioFile::load`] checks every position; errors name `field`.
+    pub fn position(
+        &self,
+        names: &[String],
+        underlyings: &[Underlying],
+        p: &PositionIn,
+        field: &str,
+    ) -> Result<Position, String> {
+        let f = |name: &str| format!("{field}.{name}");
+        let kind = match p.kind.as_str() {
+            "call" => InstrumentKind::Call,
+            "put" => InstrumentKind::Put,
+            "future" => InstrumentKind::Future,
+            "perp" | "perpetual" => InstrumentKind::Perpetual,
+            other => return Err(format!("{}: \"{other}\" is not one of call, put, future, perp", f("type"))),
+        };
+        let group = group_index(names, &p.underlying, &f("underlying"))?;
+        let vol: Ratio = fx(p.vol, &f("vol"))?;
+        let min_vol = underlyings[group as usize].market.min_vol;
+        if matches!(kind, InstrumentKind::Call | InstrumentKind::Put) && vol < min_vol {
+            return Err(format!(
+                "{}: {} is below {}'s min_vol {} (the program refuses such a vol: every scenario would floor it up to min_vol, a phantom gain)",
+                f("vol"),
+                p.vol,
+                p.underlying,
+                self.underlyings[group as usize].min_vol
+            ));
+        }
+        let forward_ratio = match p.forward {
+            None => Ratio::ZERO,
+            Some(fwd) => forward_ratio(&self.underlyings[group as usize], kind, fwd, p.expiry_years, &f("forward"))?,
+        };
+        Ok(Position {
+            group,
+            instrument: Instrument {
+                kind,
+                strike: fx(p.strike, &f("strike"))?,
+                expiry: fx(p.expiry_years, &f("expiry_years"))?,
+                vol,
+                lot_size: fx(p.lot_size, &f("lot_size"))?,
+                forward_ratio,
+            },
+            lots: p.lots,
+            entry_price: fx(p.entry_price, &f("entry_price"))?,
+            funding: fx::<24>(p.funding, &f("funding"))?,
         })
     }
 }
