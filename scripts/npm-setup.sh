@@ -16,5 +16,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "node_modules matches package-lock.json"
   exit 0
 fi
-npm ci --no-audit --no-fund --loglevel=error
+npm ci --no-audit --no-fund --loglevel=error || {
+  echo "npm ci refused the lockfile; if it says \"Missing: litesvm-<platform>@ from lock file\", run" >&2
+  echo "node app/sdk/scripts/lock-platforms.mjs (npm install drops builds the registry here lacks)" >&2
+  exit 1
+}
 echo "$want" >"$stamp"
