@@ -135,7 +135,7 @@ fn risk_arrays_and_full_revaluation_agree_bit_for_bit() {
     for a in &arrays {
         let mut w = a.to_words();
         assert_eq!(InstrumentRisk::from_words(&w).unwrap(), *a);
-        // The in-place read (one copy) and the word-by-word decode of the bytes agree.
+        // The words and their little-endian bytes (an account's data) read back the same.
         let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
         assert_eq!(InstrumentRisk::from_le_bytes(&bytes).unwrap(), *a);
         w[0] = 33; // a length over the capacity

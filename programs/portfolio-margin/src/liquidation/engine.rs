@@ -90,7 +90,7 @@ pub fn price(
         let u = view.underlying(&inst.underlying)?;
         require_keys_eq!(u.quote_asset, *quote.0, PmError::WrongQuoteAsset);
         require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
-        let fair = inst.risk_at(u.snapshot.epoch)?.fair;
+        let fair = view.risk_at(inst, u.snapshot.epoch)?.fair;
         let sign = held.signum();
         // The liquidatee receives a long's value (round down) and pays a short's (round up).
         let round = if sign > 0 { Round::Down } else { Round::Up };

@@ -78,14 +78,14 @@ impl Snapshot {
             require!(!inst.is_expired(now), PmError::PositionExpiredUnsettled);
             let u = view.underlying(&inst.underlying)?;
             let g = self.group(inst.underlying, u, config, now)?;
-            let risk = inst.risk_at(u.snapshot.epoch)?;
+            let risk = view.risk_at(inst, u.snapshot.epoch)?;
             // Computed under another grid (a grid change since): stale until the crank reruns.
             require!(risk.grid == self.grid.tag(), PmError::RiskStale);
             if !inst.is_option() && u.params.profit_haircut > 0 {
                 let addon = profit_addon(risk.fair, inst.lot_size, slot, u)?;
                 self.profit_addon = self.profit_addon.add(addon).map_err(kernel_err)?;
             }
-            self.risks.push(*risk);
+            crate::mem::push_copy(&mut self.risks, risk);
             let years = if inst.has_expiry() { units::years_until(inst.expiry, now)? } else { Ratio::ZERO };
             // Linear positions carry their cost as a cash amount: entry 0, -cost in `funding`.
             let neg_cost = slot.cost.checked_neg().ok_or(PmError::Overflow)?;

@@ -7,7 +7,7 @@ use crate::state::{CollateralAsset, Instrument, Underlying, seeds};
 use anchor_lang::prelude::*;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
-use risk_kernel::instrument::{InstrumentRisk, RISK_WORDS};
+use risk_kernel::instrument::InstrumentRisk;
 
 /// An account as the program (an `AccountInfo`) and off-chain code (fetched bytes) both see it.
 #[derive(Clone, Copy)]
@@ -28,9 +28,9 @@ pub struct ViewInstrument {
     pub vol: i64,
     /// Perpetuals: the cumulative funding index (quote units Q32 per lot; 0 otherwise).
     pub funding_index: i64,
-    /// The crank's risk arrays and the underlying snapshot epoch they were computed at
-    /// ([`ViewInstrument::risk_at`] checks it is current).
-    risk: core::result::Result<InstrumentRisk, PmError>,
+    /// The crank's risk arrays (an index into [`MarketView`]'s) and the underlying snapshot
+    /// epoch they were computed at ([`MarketView::risk_at`] checks it is current).
+    risk: core::result::Result<u16, PmError>,
     risk_epoch: u64,
 }
 
@@ -44,11 +44,6 @@ impl ViewInstrument {
     pub fn is_option(&self) -> bool {
         self.kind == crate::state::kind::CALL || self.kind == crate::state::kind::PUT
     }
-    /// The cached risk, if computed at `epoch`.
-    pub fn risk_at(&self, epoch: u64) -> Result<&InstrumentRisk> {
-        require!(self.risk_epoch == epoch, PmError::RiskStale);
-        self.risk.as_ref().map_err(|e| (*e).into())
-    }
 }
 
 struct Oracle {
@@ -60,22 +55,12 @@ struct Oracle {
 pub struct MarketView {
     pub underlyings: Vec<(Pubkey, Underlying)>,
     pub instruments: Vec<ViewInstrument>,
+    /// The instruments' risk caches, decoded in place (kept apart: a ~1 KB element would make
+    /// every `ViewInstrument` move an inline copy).
+    risks: Vec<InstrumentRisk>,
     pub assets: Vec<(Pubkey, CollateralAsset)>,
     oracles: Vec<Oracle>,
     pub now: i64,
-}
-
-/// An instrument's cached risk from its account data at `at`: in place when 8-byte aligned
-/// (account data on chain is), word by word otherwise (off-chain buffers). Its own frame: the
-/// decoded value (~0.9 KB) stays out of `from_infos`'.
-#[inline(never)]
-fn decode_risk(d: &[u8], at: usize) -> core::result::Result<InstrumentRisk, PmError> {
-    let words = d.get(at..at + 8 * RISK_WORDS).ok_or(PmError::AccountCorrupt)?;
-    match bytemuck::try_from_bytes::<[u64; RISK_WORDS]>(words) {
-        Ok(w) => InstrumentRisk::from_words(w),
-        Err(_) => InstrumentRisk::from_le_bytes(words),
-    }
-    .map_err(PmError::from)
 }
 
 /// The field at `offset` of a zero-copy account's struct (after its 8-byte discriminator).
@@ -111,6 +96,7 @@ impl MarketView {
         MarketView {
             underlyings: Vec::with_capacity(4),
             instruments: Vec::with_capacity(n),
+            risks: Vec::with_capacity(n),
             assets: Vec::with_capacity(8),
             oracles: Vec::with_capacity(8),
             now,
@@ -138,6 +124,11 @@ impl MarketView {
                 require!(version == Instrument::VERSION, PmError::UnsupportedVersion);
                 let risk_time: i64 = field!(risk_time);
                 let risk_at = 8 + core::mem::offset_of!(Instrument, risk);
+                let risk = match (risk_time > 0, d.get(risk_at..)) {
+                    (true, Some(image)) => crate::mem::push_risk_image(&mut self.risks, image),
+                    (true, None) => Err(PmError::AccountCorrupt),
+                    (false, _) => Err(PmError::RiskStale),
+                };
                 self.instruments.push(ViewInstrument {
                     key: *a.key,
                     underlying: field!(underlying),
@@ -147,7 +138,7 @@ impl MarketView {
                     lot_size: field!(lot_size),
                     vol: field!(vol),
                     funding_index: field!(funding_index),
-                    risk: if risk_time > 0 { decode_risk(d, risk_at) } else { Err(PmError::RiskStale) },
+                    risk,
                     risk_epoch: field!(risk_epoch),
                 });
             } else if is(CollateralAsset::DISCRIMINATOR) {
@@ -173,6 +164,13 @@ impl MarketView {
     pub fn underlying_by_id(&self, id: u8) -> Result<(Pubkey, &Underlying)> {
         let key = Pubkey::find_program_address(&[seeds::UNDERLYING, &[id]], &crate::ID).0;
         Ok((key, self.underlying(&key)?))
+    }
+
+    /// `inst`'s cached risk, if computed at `epoch`.
+    pub fn risk_at(&self, inst: &ViewInstrument, epoch: u64) -> Result<&InstrumentRisk> {
+        require!(inst.risk_epoch == epoch, PmError::RiskStale);
+        let i = inst.risk.map_err(Error::from)?;
+        self.risks.get(i as usize).ok_or_else(|| PmError::AccountCorrupt.into())
     }
 
     pub fn instrument(&self, key: &Pubkey) -> Result<&ViewInstrument> {

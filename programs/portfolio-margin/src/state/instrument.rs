@@ -1,6 +1,7 @@
 use crate::error::PmError;
 use anchor_lang::prelude::*;
-use risk_kernel::instrument::{InstrumentKind, InstrumentRisk, RISK_WORDS};
+use risk_kernel::Price;
+use risk_kernel::instrument::{FAIR_WORD, InstrumentKind, RISK_WORDS};
 
 /// Instrument kinds as stored.
 pub mod kind {
@@ -103,9 +104,10 @@ impl Instrument {
         self.has_expiry() && now >= self.expiry
     }
 
-    /// The cached risk, if computed at `epoch`.
-    pub fn risk_at(&self, epoch: u64) -> Result<InstrumentRisk> {
+    /// The cached fair value per unit of underlying, if computed at `epoch` (one word: a
+    /// trade or a settlement needs no scenario arrays).
+    pub fn fair_at(&self, epoch: u64) -> Result<Price> {
         require!(self.risk_time > 0 && self.risk_epoch == epoch, PmError::RiskStale);
-        InstrumentRisk::from_words(&self.risk).map_err(crate::error::kernel_err)
+        Ok(Price::from_raw(self.risk[FAIR_WORD] as i64))
     }
 }

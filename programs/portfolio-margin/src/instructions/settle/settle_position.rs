@@ -73,8 +73,8 @@ pub fn handler(ctx: Context<SettlePosition>) -> Result<()> {
         require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
         let signer = ctx.remaining_accounts.first().filter(|a| a.is_signer).ok_or(PmError::NotOwnerOrDelegate)?;
         crate::positions::require_trader(&acc, signer.key)?;
-        let risk = inst.risk_at(u.snapshot.epoch)?;
-        (units::native_per_lot(risk.fair, lot, d, Round::Down)?, false)
+        let fair = inst.fair_at(u.snapshot.epoch)?;
+        (units::native_per_lot(fair, lot, d, Round::Down)?, false)
     };
     let value = units::cash(pos.lots, per_lot)?;
     let pnl = value.checked_sub(pos.cost).ok_or(PmError::Overflow)?;

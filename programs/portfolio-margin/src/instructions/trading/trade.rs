@@ -73,7 +73,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
         require!(!inst.is_expired(now), PmError::InstrumentExpired);
         require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
-        (inst.is_option(), Ratio::from_raw(inst.lot_size), inst.risk_at(u.snapshot.epoch)?.fair)
+        (inst.is_option(), Ratio::from_raw(inst.lot_size), inst.fair_at(u.snapshot.epoch)?)
     };
     require!(args.price >= 0 && (is_option || args.price > 0), PmError::InvalidParameter);
     check_band(args.price, fair, u.snapshot.spot(), Ratio::from_raw(u.params.price_band))?;
