@@ -3,7 +3,8 @@
 #   scripts/test.sh
 # Steps: Python reference tooling (mpmath) -> SBF toolchain (apt + sbpf-linker) -> build the
 # SBF kernel benchmark program, the program and the i128 test program -> generated files up to
-# date -> the TypeScript side (npm ci, generated SDK check, tsc, tests on the .so in litesvm)
+# date -> the kernel to WebAssembly, chromium -> the TypeScript side (npm ci, generated SDK
+# check, tsc, tests on the .so in litesvm, the WASM kernel against pm, the dashboard in chromium)
 # -> clippy -> every cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,22 @@ python3 scripts/reference/gen_scenario_vectors.py --check
 step "the committed IDL is up to date (app/idl-gen, no platform-tools)"
 cargo run --locked --quiet -p idl-gen -- --check
 
+step "the risk kernel to WebAssembly (scripts/wasm-build.sh -> app/sdk/wasm/risk_kernel.wasm)"
+# Debian's rustc-web 1.96 + rust-web-src (-Zbuild-std for wasm32-unknown-unknown) and lld-22's
+# wasm-ld, from apt; cached in target/wasm (~75 s cold, ~1 s when nothing changed).
+t=$SECONDS; scripts/wasm-build.sh; echo "    wasm build: $((SECONDS - t)) s"
+
+step "Debian's chromium for the dashboard's browser test (tests/dashboard.test.ts)"
+# Not pinned to a version: Debian's security archive keeps only the newest chromium, so an exact
+# pin would stop installing on a fresh machine at the next update. No browser download: the
+# test drives /usr/bin/chromium through playwright-core.
+if ! command -v chromium >/dev/null; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+chromium --version
+
 step "TypeScript: npm packages from the pinned lockfile (scripts/npm-setup.sh: npm ci when it changed)"
 scripts/npm-setup.sh
 
@@ -36,7 +53,7 @@ step "TypeScript: the generated SDK is up to date with the IDL, and everything t
 npm run --silent generate:check
 npx tsc -p tsconfig.json
 
-step "TypeScript: SDK, end-to-end and deployment tests on the program's .so in litesvm (tests/*.test.ts)"
+step "TypeScript: SDK, end-to-end and deployment tests on the program's .so in litesvm, the WASM kernel against pm, the dashboard in chromium (tests/*.test.ts)"
 npm test
 
 step "formatting (cargo fmt --check)"
