@@ -87,7 +87,9 @@ for (const file of FIXTURES) {
 
 test('a portfolio given as an object is the file it was parsed from', () => {
   const text = readFileSync(join(ROOT, 'examples/portfolio.json'), 'utf8');
-  assert.equal(kernel.riskText(JSON.parse(text)), pmRisk('examples/portfolio.json').ok && kernel.riskText(text));
+  const pm = pmRisk('examples/portfolio.json');
+  assert.ok(pm.ok);
+  assert.equal(kernel.riskText(JSON.parse(text)), pm.text);
 });
 
 const trades = {
@@ -162,4 +164,16 @@ test('errors name the field, as pm does', () => {
   );
   assert.throws(() => kernel.risk('{'), KernelError);
   assert.throws(() => kernel.maxTrade({ portfolio: '{"underlyings": []}', side: 'buy', trade: { underlying: 'ETH', type: 'perp' } }), /unknown underlying "ETH"/);
+});
+
+test("README snippet kernel.ts: margin before/after a trade, the largest sell, liquidation prices", async () => {
+  const { simulateTrade } = await import('./snippets/kernel.ts');
+  const portfolio = readFileSync(join(ROOT, 'examples/portfolio.json'), 'utf8');
+  const r = await simulateTrade(portfolio);
+  const pm = pmRisk('examples/portfolio.json');
+  assert.ok(pm.ok);
+  assert.ok(Object.is(r.initialBefore, JSON.parse(pm.text).initial));
+  assert.ok(r.initialAfter > r.initialBefore, 'selling calls raises initial margin');
+  assert.ok(r.largestSell < 0);
+  assert.deepEqual(r.liquidation.map((u) => u.name), ['ETH', 'BTC', 'SOL']);
 });
