@@ -151,6 +151,10 @@ pub enum PmError {
     FundingParamsInvalid,
     #[msg("this instruction applies to perpetuals only")]
     NotPerpetual,
+    #[msg("the rate source account is not the one pinned for this asset, or does not issue its mint")]
+    RateSourceMismatch,
+    #[msg("the rate source's exchange rate is zero or above its bound")]
+    RateOutOfBounds,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -4,8 +4,10 @@
 //! source today. Why not the legacy push format (`pyth-sdk-solana`): it compiles only against
 //! solana-program 2.x, which would pull a second Solana stack into the program, and the push
 //! oracle it reads was retired on Solana mainnet in 2024. Another source plugs in as another
-//! function returning the same [`PriceBand`].
+//! function returning the same [`PriceBand`]. Receipt tokens (LSTs) are priced from their
+//! issuer's own account on top of their underlying's band: [`stake_pool`].
 pub mod pyth;
+pub mod stake_pool;
 
 use risk_kernel::Price;
 
