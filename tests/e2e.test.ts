@@ -15,6 +15,7 @@ import {
   generated as g,
   getMarginSummaryDecoder,
   marginReportInstruction,
+  liquidationFlagInstruction,
   messageSize,
   PortfolioMarginError,
   errorCode,
@@ -155,6 +156,10 @@ test('crank to 88, liquidation through the program plan (README snippet)', async
   await m.crank(88);
   const before = await marginReport(m.chain, m.payer, m.index, victim.margin);
   assert.ok(before.equity < before.maintenance, `under maintenance: equity ${before.equity} MM ${before.maintenance}`);
+  // Anyone may start the auction clock (the keeper does before waiting for a better discount).
+  const flagged = await sendInstructions(m.chain, m.payer, [await liquidationFlagInstruction(m.index, victim.margin)]);
+  assert.equal(eventsNamed(flagged.events, 'LiquidationFlagged').length, 1);
+  assert.equal((await m.index.marginAccount(victim.margin)).liquidatableSince, m.chain.now());
   const { plan, sent } = await liquidateByPlan(m.chain, m.index, victim.margin, liquidator.key, liquidator.margin);
   assert.ok(plan.liquidatable && plan.reachesTarget);
   const n = plan.request.positions[0].lots;
