@@ -27,7 +27,7 @@ python3 scripts/reference/gen_bs_vectors.py --check
 python3 scripts/reference/gen_haircut_vectors.py --check
 python3 scripts/reference/gen_scenario_vectors.py --check
 
-step "the committed IDL is up to date (app/idl-gen, no platform-tools)"
+step "the committed IDL is up to date (tools/idl-gen, no platform-tools)"
 cargo run --locked --quiet -p idl-gen -- --check
 
 step "the risk kernel to WebAssembly (scripts/wasm-build.sh -> app/sdk/wasm/risk_kernel.wasm)"

@@ -5,7 +5,8 @@ use crate::chain::{Chain, ChainError};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_lang::{AccountDeserialize, Discriminator};
-use portfolio_margin::state::{CollateralAsset, Config, Instrument, MarginAccount, NO_GROUP, Underlying, seeds};
+use pm_client::{AssetInfo, MarketAccounts, RemainingAccounts};
+use portfolio_margin::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying};
 use risk_kernel::margin::MarginReport;
 use solana_account::Account;
 use std::collections::HashMap;
@@ -73,55 +74,23 @@ impl Book {
         self.assets.iter().find(|(k, _)| k == key).map(|(_, a)| a)
     }
 
-    /// The remaining accounts a margin check of `acc` needs (see the program's `margin` module):
-    /// assets and their oracles, instruments, and underlyings (of instruments and mapped assets).
+    /// The remaining accounts a margin check of `acc` needs, in `pm_client`'s order (the one
+    /// rule: `pm_client::remaining`).
     pub fn check_accounts(&self, acc: &MarginAccount, oracles: &Oracles) -> Vec<Pubkey> {
-        let mut v: Vec<Pubkey> = vec![];
-        let mut push = |k: Pubkey| {
-            if !v.contains(&k) {
-                v.push(k)
-            }
-        };
-        for b in &acc.balances[..acc.n_balances as usize] {
-            push(b.asset);
-            if let Some(a) = self.asset(&b.asset) {
-                if let Some(o) = oracles.get(&a.params.feed_id) {
-                    push(*o);
-                }
-                if a.params.group != NO_GROUP {
-                    let id = a.params.group;
-                    push(Pubkey::find_program_address(&[seeds::UNDERLYING, &[id]], &portfolio_margin::ID).0);
-                }
-            }
-        }
-        for p in &acc.positions[..acc.n_positions as usize] {
-            push(p.instrument);
-            if let Some(i) = self.instrument(&p.instrument) {
-                push(i.underlying);
-            }
-        }
-        v
+        let mut r = RemainingAccounts::new();
+        r.add_account(acc, &self.market(oracles));
+        r.keys()
     }
 
-    /// As account metas, instruments writable when `writable` (liquidations).
+    /// As account metas for `accounts` (a liquidation: liquidatee, then liquidator), instruments
+    /// writable when `writable`.
     pub fn check_metas(&self, accounts: &[&MarginAccount], oracles: &Oracles, writable: bool) -> Vec<AccountMeta> {
-        let mut keys: Vec<Pubkey> = vec![];
-        for a in accounts {
-            for k in self.check_accounts(a, oracles) {
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
-            }
-        }
-        keys.into_iter()
-            .map(|k| {
-                if writable && self.instrument(&k).is_some() {
-                    AccountMeta::new(k, false)
-                } else {
-                    AccountMeta::new_readonly(k, false)
-                }
-            })
-            .collect()
+        pm_client::margin_check_accounts(accounts, &self.market(oracles), writable)
+    }
+
+    /// The market as the remaining-accounts rule sees it: these accounts and `oracles`.
+    pub fn market<'a>(&'a self, oracles: &'a Oracles) -> BookMarket<'a> {
+        BookMarket { book: self, oracles }
     }
 
     /// The program's margin report of `acc` at `now`, computed here from the fetched accounts.
@@ -138,5 +107,22 @@ impl Book {
             .and_then(|c| c.require_complete())
             .map(|r| *r)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// A [`Book`] and the keeper's oracles, for the remaining-accounts rule.
+pub struct BookMarket<'a> {
+    pub book: &'a Book,
+    pub oracles: &'a Oracles,
+}
+
+impl MarketAccounts for BookMarket<'_> {
+    fn asset(&self, asset: &Pubkey) -> Option<AssetInfo> {
+        let a = self.book.asset(asset)?;
+        Some(AssetInfo { oracle: self.oracles.get(&a.params.feed_id).copied(), group: a.params.group })
+    }
+
+    fn instrument_underlying(&self, instrument: &Pubkey) -> Option<Pubkey> {
+        self.book.instrument(instrument).map(|i| i.underlying)
     }
 }

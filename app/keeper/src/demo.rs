@@ -54,15 +54,7 @@ pub async fn run() -> Result<DemoResult, String> {
         clamp: portfolio_margin::funding::DEFAULT_CLAMP,
         impact_lots: 1,
     };
-    let ix = Env::ix(
-        portfolio_margin::accounts::InstrumentSetFunding {
-            config: config_pda(),
-            underlying: m.sol,
-            instrument: sol_perp,
-            risk_authority: risk.pubkey(),
-        },
-        portfolio_margin::instruction::InstrumentSetFunding { params },
-    );
+    let ix = pm_client::ix::instrument_set_funding(&m.sol, &sol_perp, params, &risk.pubkey());
     m.env.send(&[ix], &[&risk]).await.map_err(|e| e.to_string())?;
     println!("  SOL/USD 100.00, 30-day options and future and a perpetual listed, risk caches cranked");
 

@@ -5,10 +5,10 @@
 use crate::book::{Book, Oracles};
 use crate::chain::{Chain, ChainError, PACKET_BYTES, error_name, legacy_size};
 use crate::{info, warn};
+use anchor_lang::AnchorDeserialize;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{AnchorDeserialize, InstructionData, ToAccountMetas};
-use localnet::pm_code;
+use pm_client::{ix as build, pm_code};
 use portfolio_margin::error::PmError;
 use portfolio_margin::instructions::LiquidationPlan;
 use portfolio_margin::state::MarginAccount;
@@ -92,13 +92,10 @@ pub struct Keeper {
     table: std::sync::Mutex<Option<AddressLookupTableAccount>>,
 }
 
-/// An instruction of the program (the same builder the tests use).
-pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
-    localnet::Env::ix(accounts, data)
+/// The insurance fund (the vault authority's margin account 0).
+pub fn insurance_pda() -> Pubkey {
+    pm_client::pda::insurance()
 }
-
-pub use localnet::market::insurance_pda;
-pub use localnet::{config_pda, vault_authority};
 
 impl Keeper {
     pub fn new(wallet: Keypair, margin: Pubkey, settings: Settings) -> Self {
@@ -112,8 +109,8 @@ impl Keeper {
 
     fn budget(&self) -> Vec<Instruction> {
         use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
-        // The CU limit and the heap frame the program's margin checks need (see localnet).
-        let mut v = localnet::budget_ixs(self.settings.cu_limit);
+        // The CU limit and the heap frame the program's margin checks need (see pm-client).
+        let mut v = pm_client::budget_ixs(self.settings.cu_limit);
         if self.settings.cu_price > 0 {
             v.push(Cb::set_compute_unit_price(self.settings.cu_price));
         }
@@ -265,27 +262,13 @@ impl Keeper {
             }
             let mut ixs = vec![];
             if refresh_underlying {
-                ixs.push(ix(
-                    portfolio_margin::accounts::UnderlyingRefresh {
-                        config: config_pda(),
-                        underlying: *key,
-                        price_update: *oracle,
-                    },
-                    portfolio_margin::instruction::UnderlyingRefresh {},
-                ));
+                ixs.push(build::underlying_refresh(key, oracle));
             }
             let wanted = |i: &portfolio_margin::state::Instrument| {
                 i.underlying == *key && !i.is_expired(now) && (refresh_underlying || behind(i))
             };
             for (ik, _) in book.instruments.iter().filter(|(_, i)| wanted(i)) {
-                ixs.push(ix(
-                    portfolio_margin::accounts::InstrumentRefresh {
-                        config: config_pda(),
-                        underlying: *key,
-                        instrument: *ik,
-                    },
-                    portfolio_margin::instruction::InstrumentRefresh {},
-                ));
+                ixs.push(build::instrument_refresh(key, ik));
             }
             // The snapshot and the first instruments together, the rest eight at a time.
             let rest = ixs.split_off(ixs.len().min(8));
@@ -325,15 +308,7 @@ impl Keeper {
                 if published < i.expiry || prev >= i.expiry {
                     continue; // not that update (yet, or it passed: an operator posts it)
                 }
-                let ix = ix(
-                    portfolio_margin::accounts::SettlePriceSet {
-                        config: config_pda(),
-                        underlying: i.underlying,
-                        instrument: *ik,
-                        price_update: *oracle,
-                    },
-                    portfolio_margin::instruction::SettlePriceSet {},
-                );
+                let ix = build::settle_price_set(&i.underlying, ik, oracle);
                 match self.send(chain, &[ix]).await {
                     Ok(_) => info!("settlement price fixed for instrument {ik}"),
                     Err(e) => {
@@ -344,16 +319,7 @@ impl Keeper {
                 }
             }
             for (ak, _) in book.accounts.iter().filter(|(_, a)| a.position_slot(ik).is_some()) {
-                let ix = ix(
-                    portfolio_margin::accounts::SettlePosition {
-                        config: config_pda(),
-                        underlying: i.underlying,
-                        instrument: *ik,
-                        quote_asset: u.quote_asset,
-                        margin_account: *ak,
-                    },
-                    portfolio_margin::instruction::SettlePosition {},
-                );
+                let ix = build::settle_position(&i.underlying, ik, &u.quote_asset, ak, None);
                 match self.send(chain, &[ix]).await {
                     Ok(_) => {
                         info!("settled {ak}'s expired position in {ik}");
@@ -409,15 +375,7 @@ impl Keeper {
         acc: &MarginAccount,
     ) -> Result<LiquidationPlan, ChainError> {
         let quote = self.quote_asset(book, acc).ok_or(ChainError::Rejected("no quote asset".into()))?;
-        let mut ix = ix(
-            portfolio_margin::accounts::LiquidationPlanView {
-                config: config_pda(),
-                quote_asset: quote,
-                margin_account: *key,
-            },
-            portfolio_margin::instruction::LiquidationPlan {},
-        );
-        ix.accounts.extend(book.check_metas(&[acc], &self.settings.oracles, false));
+        let ix = build::liquidation_plan(&quote, key, book.check_metas(&[acc], &self.settings.oracles, false));
         let data = chain.simulate(&[ix], &self.wallet).await?;
         LiquidationPlan::deserialize(&mut &data[..]).map_err(|e| ChainError::Rejected(format!("plan: {e}")))
     }
@@ -429,11 +387,7 @@ impl Keeper {
             let Some(acc) = book.accounts.iter().find(|(k, _)| *k == key).map(|(_, a)| a) else {
                 return Outcome::Failed { account: key, error: "account vanished".into() };
             };
-            let mut ix = ix(
-                portfolio_margin::accounts::LiquidationFlag { config: config_pda(), margin_account: key },
-                portfolio_margin::instruction::LiquidationFlag {},
-            );
-            ix.accounts.extend(book.check_metas(&[acc], &self.settings.oracles, false));
+            let ix = build::liquidation_flag(&key, book.check_metas(&[acc], &self.settings.oracles, false));
             if let Err(e) = self.send(chain, &[ix]).await {
                 warn!("flagging {key} failed: {e}");
                 return Outcome::Failed { account: key, error: e.to_string() };
@@ -456,22 +410,10 @@ impl Keeper {
         let Some(quote) = self.quote_asset(book, acc) else {
             return Outcome::Failed { account: key, error: "no quote asset".into() };
         };
-        let mut ix = ix(
-            portfolio_margin::accounts::Liquidate {
-                config: config_pda(),
-                quote_asset: quote,
-                liquidatee: key,
-                liquidator_account: self.margin,
-                liquidator: self.wallet.pubkey(),
-                insurance: insurance_pda(),
-                vault_authority: vault_authority(),
-            },
-            // Compact form: the program expands the plan's scope and finds the same share.
-            portfolio_margin::instruction::Liquidate {
-                args: portfolio_margin::liquidation::LiquidateArgs { scope: plan.scope, ..Default::default() },
-            },
-        );
-        ix.accounts.extend(book.check_metas(&[acc, mine], &self.settings.oracles, true));
+        // Compact form: the program expands the plan's scope and finds the same share.
+        let args = portfolio_margin::liquidation::LiquidateArgs { scope: plan.scope, ..Default::default() };
+        let remaining = book.check_metas(&[acc, mine], &self.settings.oracles, true);
+        let ix = build::liquidate(&quote, &key, &self.margin, &self.wallet.pubkey(), args, remaining);
         let takes = plan.request.positions.len() + plan.request.collateral.len();
         match self.send(chain, &[ix]).await {
             Ok(sig) => {
@@ -498,16 +440,7 @@ impl Keeper {
     }
 
     async fn resolve_bankruptcy<C: Chain>(&self, chain: &mut C, key: Pubkey, quote: Pubkey) -> Outcome {
-        let ix = ix(
-            portfolio_margin::accounts::ResolveBankruptcy {
-                config: config_pda(),
-                quote_asset: quote,
-                margin_account: key,
-                insurance: insurance_pda(),
-                vault_authority: vault_authority(),
-            },
-            portfolio_margin::instruction::ResolveBankruptcy {},
-        );
+        let ix = build::resolve_bankruptcy(&quote, &key, vec![]);
         match self.send(chain, &[ix]).await {
             Ok(sig) => {
                 info!("bankruptcy of {key} resolved: insurance fund, then socialized loss ({sig})");

@@ -94,7 +94,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot read keypair {}: {e}", args.keypair.display()))?;
     let margin = match &args.margin_account {
         Some(s) => Pubkey::from_str(s).map_err(|_| format!("--margin-account {s}: bad address"))?,
-        None => localnet::margin_pda(&wallet.pubkey(), 0),
+        None => pm_client::pda::margin_account(&wallet.pubkey(), 0),
     };
     let settings = Settings {
         oracles: parse_oracles(&args.oracles)?,

@@ -14,7 +14,7 @@ use anchor_lang::{AccountDeserialize, AccountSerialize, InstructionData, ToAccou
 use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022;
 pub use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
-use portfolio_margin::state::{CollateralParams, NO_GROUP, seeds};
+use portfolio_margin::state::{CollateralParams, NO_GROUP};
 use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
 use solana_account::{Account, AccountSharedData};
 use solana_instruction_error::InstructionError;
@@ -28,27 +28,31 @@ pub const ONE: i64 = 1 << 48; // Ratio::ONE raw
 pub const USDC_FEED: [u8; 32] = [1; 32];
 pub const SOL_FEED: [u8; 32] = [2; 32];
 
+// PDAs, builders and the remaining-accounts rule live in `pm-client` (crates/client); the
+// names the suites use are kept here.
+pub use pm_client::{HEAP_FRAME, MAX_CU, RemainingAccounts, budget_ixs, pm_code};
+
 pub fn pm_id() -> Pubkey {
-    portfolio_margin::ID
+    pm_client::program_id()
 }
 pub fn config_pda() -> Pubkey {
-    Pubkey::find_program_address(&[seeds::CONFIG], &pm_id()).0
+    pm_client::pda::config()
 }
 pub fn vault_authority() -> Pubkey {
-    Pubkey::find_program_address(&[seeds::VAULT_AUTHORITY], &pm_id()).0
+    pm_client::pda::vault_authority()
 }
 pub fn asset_pda(mint: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::COLLATERAL, mint.as_ref()], &pm_id()).0
+    pm_client::pda::asset(mint)
 }
 pub fn vault_pda(mint: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::VAULT, mint.as_ref()], &pm_id()).0
+    pm_client::pda::vault(mint)
 }
 /// The program's program data account (upgradeable loader): holds its upgrade authority.
 pub fn program_data_pda() -> Pubkey {
-    anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address(&pm_id())
+    pm_client::pda::program_data()
 }
 pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::MARGIN_ACCOUNT, owner.as_ref(), &sub_id.to_le_bytes()], &pm_id()).0
+    pm_client::pda::margin_account(owner, sub_id)
 }
 
 /// Ratio raw of a decimal fraction.
@@ -69,13 +73,8 @@ pub fn usdc_params() -> CollateralParams {
         depeg_shock: 0,
         deposit_cap: 10_000_000 * 1_000_000,
         group: NO_GROUP,
-        status: 0,
+        status: portfolio_margin::state::status::ACTIVE,
     }
-}
-
-/// The program's error as it reaches the client: Anchor's 6000 + variant.
-pub fn pm_code(e: portfolio_margin::error::PmError) -> u32 {
-    6000 + e as u32
 }
 
 /// The custom error code of a failed transaction, if it is one.
@@ -204,18 +203,6 @@ pub fn program_elf() -> std::result::Result<Vec<u8>, String> {
 /// Whether this process runs the program natively (`PM_NATIVE=1`) instead of its `.so`.
 pub fn native() -> bool {
     std::env::var("PM_NATIVE").is_ok_and(|v| v == "1")
-}
-
-/// Heap frame every client requests for the program's heavier instructions (margin checks
-/// of large accounts, trades, liquidations): see `programs/portfolio-margin/src/heap.rs`.
-pub const HEAP_FRAME: u32 = 256 * 1024;
-/// A transaction's compute-unit ceiling.
-pub const MAX_CU: u32 = 1_400_000;
-
-/// The compute-budget instructions a client puts first: a CU limit and the heap frame.
-pub fn budget_ixs(cu_limit: u32) -> Vec<Instruction> {
-    use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
-    vec![Cb::set_compute_unit_limit(cu_limit), Cb::request_heap_frame(HEAP_FRAME)]
 }
 
 /// The payer and those of `signers` that `ixs` require (an unneeded signature would make the
@@ -582,27 +569,18 @@ impl Env {
     // ---- instructions ----
 
     pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
-        Instruction { program_id: pm_id(), accounts: accounts.to_account_metas(None), data: data.data() }
+        pm_client::ix::ix(accounts, data)
     }
 
     /// `config_init` signed by `admin` (only the upgrade authority, [`Env::admin`], succeeds).
     pub fn config_init_ix(&self, admin: &Pubkey) -> Instruction {
-        Self::ix(
-            portfolio_margin::accounts::ConfigInit {
-                config: config_pda(),
-                vault_authority: vault_authority(),
-                admin: *admin,
-                program: pm_id(),
-                program_data: program_data_pda(),
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::ConfigInit {
-                args: portfolio_margin::instructions::ConfigInitArgs {
-                    risk_authority: self.risk.pubkey(),
-                    vol_oracle_authority: self.vol.pubkey(),
-                    rate: ratio(0.05),
-                    extreme_weight: ratio(0.35),
-                },
+        pm_client::ix::config_init(
+            admin,
+            portfolio_margin::instructions::ConfigInitArgs {
+                risk_authority: self.risk.pubkey(),
+                vol_oracle_authority: self.vol.pubkey(),
+                rate: ratio(0.05),
+                extreme_weight: ratio(0.35),
             },
         )
     }
@@ -615,18 +593,12 @@ impl Env {
 
     /// `config_propose_authority(role, new)` signed by `authority`.
     pub fn propose_authority_ix(authority: &Pubkey, role: u8, new: Pubkey) -> Instruction {
-        Self::ix(
-            portfolio_margin::accounts::ConfigProposeAuthority { config: config_pda(), authority: *authority },
-            portfolio_margin::instruction::ConfigProposeAuthority { role, new },
-        )
+        pm_client::ix::config_propose_authority(authority, role, new)
     }
 
     /// `config_accept_authority(role)` signed by `new_authority`.
     pub fn accept_authority_ix(new_authority: &Pubkey, role: u8) -> Instruction {
-        Self::ix(
-            portfolio_margin::accounts::ConfigAcceptAuthority { config: config_pda(), new_authority: *new_authority },
-            portfolio_margin::instruction::ConfigAcceptAuthority { role },
-        )
+        pm_client::ix::config_accept_authority(new_authority, role)
     }
 
     pub async fn register(
@@ -636,33 +608,13 @@ impl Env {
         params: CollateralParams,
         signer: &Keypair,
     ) -> std::result::Result<(), BanksClientError> {
-        let ix = Self::ix(
-            portfolio_margin::accounts::CollateralRegister {
-                config: config_pda(),
-                asset: asset_pda(mint),
-                mint: *mint,
-                vault: vault_pda(mint),
-                vault_authority: vault_authority(),
-                risk_authority: signer.pubkey(),
-                payer: self.payer(),
-                token_program,
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::CollateralRegister { params },
-        );
+        let ix =
+            pm_client::ix::collateral_register(mint, token_program, params, &signer.pubkey(), &self.payer(), vec![]);
         self.send(&[ix], &[signer]).await
     }
 
     pub async fn open(&mut self, owner: &Keypair, sub_id: u16) -> std::result::Result<Pubkey, BanksClientError> {
-        let ix = Self::ix(
-            portfolio_margin::accounts::AccountOpen {
-                margin_account: margin_pda(&owner.pubkey(), sub_id),
-                owner: owner.pubkey(),
-                payer: self.payer(),
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::AccountOpen { sub_id },
-        );
+        let ix = pm_client::ix::account_open(&owner.pubkey(), sub_id, &self.payer());
         self.send(&[ix], &[owner]).await.map(|_| margin_pda(&owner.pubkey(), sub_id))
     }
 
@@ -677,19 +629,7 @@ impl Env {
         token_program: Pubkey,
         amount: u64,
     ) -> Instruction {
-        Self::ix(
-            portfolio_margin::accounts::Deposit {
-                config: config_pda(),
-                asset: asset_pda(&mint),
-                margin_account: margin,
-                mint,
-                vault,
-                source,
-                depositor,
-                token_program,
-            },
-            portfolio_margin::instruction::Deposit { amount },
-        )
+        pm_client::ix::deposit(&margin, &mint, &vault, &source, &depositor, token_program, amount)
     }
 
     /// Mints `amount` of `mint` into a new wallet of `owner` and deposits it all into `margin`
@@ -722,25 +662,12 @@ impl Env {
         amount: u64,
         oracles: &[(Pubkey, Pubkey)],
     ) -> Instruction {
-        let mut ix = Self::ix(
-            portfolio_margin::accounts::Withdraw {
-                config: config_pda(),
-                asset: asset_pda(&mint),
-                margin_account: margin,
-                mint,
-                vault: vault_pda(&mint),
-                vault_authority: vault_authority(),
-                destination,
-                owner,
-                token_program,
-            },
-            portfolio_margin::instruction::Withdraw { amount },
-        );
-        for (asset, oracle) in oracles {
-            ix.accounts.push(anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*asset, false));
-            ix.accounts.push(anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*oracle, false));
-        }
-        ix
+        use anchor_lang::solana_program::instruction::AccountMeta;
+        // (asset, oracle) pairs, as the suites have always passed them.
+        let remaining = oracles
+            .iter()
+            .flat_map(|(a, o)| [AccountMeta::new_readonly(*a, false), AccountMeta::new_readonly(*o, false)]);
+        pm_client::ix::withdraw(&margin, &mint, &destination, &owner, token_program, amount, remaining.collect())
     }
 }
 

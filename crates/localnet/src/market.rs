@@ -22,21 +22,11 @@ pub fn price(v: f64) -> i64 {
 }
 
 pub fn underlying_pda(id: u8) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::UNDERLYING, &[id]], &pm_id()).0
+    pm_client::pda::underlying(id)
 }
 
 pub fn instrument_pda(underlying: &Pubkey, terms: &InstrumentTerms) -> Pubkey {
-    Pubkey::find_program_address(
-        &[
-            seeds::INSTRUMENT,
-            underlying.as_ref(),
-            &[terms.kind],
-            &terms.expiry.to_le_bytes(),
-            &terms.strike.to_le_bytes(),
-        ],
-        &pm_id(),
-    )
-    .0
+    pm_client::pda::instrument(underlying, terms)
 }
 
 pub fn scan_level(min_range: f64, vol_scan: f64) -> ScanLevel {
@@ -92,12 +82,12 @@ pub fn liquidation_params() -> LiquidationParams {
 
 /// The insurance fund: the vault authority's margin account 0.
 pub fn insurance_pda() -> Pubkey {
-    margin_pda(&vault_authority(), 0)
+    pm_client::pda::insurance()
 }
 
 /// A pending parameter change of `target` (an asset, an underlying): ["pending-params", target].
 pub fn pending_pda(target: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[portfolio_margin::state::seeds::PENDING_PARAMS, target.as_ref()], &pm_id()).0
+    pm_client::pda::pending(target)
 }
 
 /// One slice per expiry: a gentle smile around `atm`.
@@ -194,24 +184,12 @@ impl Market {
 
     /// Opens the insurance fund (once).
     pub fn insurance_init_ix(&self) -> Instruction {
-        Env::ix(
-            portfolio_margin::accounts::InsuranceInit {
-                config: config_pda(),
-                vault_authority: vault_authority(),
-                insurance: insurance_pda(),
-                payer: self.env.payer(),
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::InsuranceInit {},
-        )
+        pm_client::ix::insurance_init(&self.env.payer())
     }
 
     pub async fn set_liquidation(&mut self, params: LiquidationParams) -> std::result::Result<(), BanksClientError> {
         let risk = self.env.risk.insecure_clone();
-        let ix = Env::ix(
-            portfolio_margin::accounts::ConfigSetLiquidation { config: config_pda(), risk_authority: risk.pubkey() },
-            portfolio_margin::instruction::ConfigSetLiquidation { params },
-        );
+        let ix = pm_client::ix::config_set_liquidation(&risk.pubkey(), params);
         self.env.send(&[ix], &[&risk]).await
     }
 
@@ -221,17 +199,7 @@ impl Market {
         params: UnderlyingParams,
         signer: &Keypair,
     ) -> std::result::Result<(), BanksClientError> {
-        let ix = Env::ix(
-            portfolio_margin::accounts::UnderlyingRegister {
-                config: config_pda(),
-                underlying: underlying_pda(id),
-                quote_asset: self.usdc,
-                risk_authority: signer.pubkey(),
-                payer: self.env.payer(),
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::UnderlyingRegister { id, params },
-        );
+        let ix = pm_client::ix::underlying_register(id, params, &self.usdc, &signer.pubkey(), &self.env.payer());
         self.env.send(&[ix], &[signer]).await
     }
 
@@ -255,31 +223,13 @@ impl Market {
         surface: VolSurface,
         signer: &Keypair,
     ) -> std::result::Result<(), BanksClientError> {
-        let ix = Env::ix(
-            portfolio_margin::accounts::VolSurfacePublish {
-                config: config_pda(),
-                underlying: self.sol,
-                vol_oracle_authority: signer.pubkey(),
-            },
-            portfolio_margin::instruction::VolSurfacePublish { surface },
-        );
+        let ix = pm_client::ix::vol_surface_publish(&self.sol, surface, &signer.pubkey());
         self.env.send(&[ix], &[signer]).await
     }
 
     pub async fn list(&mut self, terms: InstrumentTerms) -> std::result::Result<Pubkey, BanksClientError> {
         let risk = self.env.risk.insecure_clone();
-        let inst = instrument_pda(&self.sol, &terms);
-        let ix = Env::ix(
-            portfolio_margin::accounts::InstrumentCreate {
-                config: config_pda(),
-                underlying: self.sol,
-                instrument: inst,
-                risk_authority: risk.pubkey(),
-                payer: self.env.payer(),
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::InstrumentCreate { terms },
-        );
+        let (ix, inst) = pm_client::ix::instrument_create(&self.sol, terms, &risk.pubkey(), &self.env.payer());
         self.env.send(&[ix], &[&risk]).await?;
         self.instruments.push(inst);
         Ok(inst)
@@ -323,21 +273,11 @@ impl Market {
     }
 
     pub fn underlying_refresh_ix(&self, oracle: Pubkey) -> Instruction {
-        Env::ix(
-            portfolio_margin::accounts::UnderlyingRefresh {
-                config: config_pda(),
-                underlying: self.sol,
-                price_update: oracle,
-            },
-            portfolio_margin::instruction::UnderlyingRefresh {},
-        )
+        pm_client::ix::underlying_refresh(&self.sol, &oracle)
     }
 
     pub fn instrument_refresh_ix(&self, instrument: Pubkey) -> Instruction {
-        Env::ix(
-            portfolio_margin::accounts::InstrumentRefresh { config: config_pda(), underlying: self.sol, instrument },
-            portfolio_margin::instruction::InstrumentRefresh {},
-        )
+        pm_client::ix::instrument_refresh(&self.sol, &instrument)
     }
 
     /// The crank: a new snapshot at `spot`, then every listed live instrument (eight per
@@ -378,27 +318,10 @@ impl Market {
     /// proposer).
     pub async fn apply_underlying_after_delay(&mut self, params: UnderlyingParams) {
         let risk = self.env.risk.insecure_clone();
-        let propose = Env::ix(
-            portfolio_margin::accounts::UnderlyingPropose {
-                config: config_pda(),
-                underlying: self.sol,
-                pending: pending_pda(&self.sol),
-                risk_authority: risk.pubkey(),
-                system_program: anchor_lang::system_program::ID,
-            },
-            portfolio_margin::instruction::UnderlyingPropose { params },
-        );
+        let propose = pm_client::ix::underlying_propose(&self.sol, params, &risk.pubkey());
         self.env.send(&[propose], &[&risk]).await.unwrap();
         self.warp(portfolio_margin::state::PARAM_DELAY_SECS).await;
-        let apply = Env::ix(
-            portfolio_margin::accounts::UnderlyingApply {
-                config: config_pda(),
-                underlying: self.sol,
-                pending: pending_pda(&self.sol),
-                payer: risk.pubkey(),
-            },
-            portfolio_margin::instruction::UnderlyingApply {},
-        );
+        let apply = pm_client::ix::underlying_apply(&self.sol, &risk.pubkey());
         self.env.send(&[apply], &[]).await.unwrap();
     }
 
@@ -421,16 +344,21 @@ impl Market {
         Trader { key, margin, wallet }
     }
 
+    /// The market-wide remaining accounts (the rule's groups, `pm_client::remaining`): USDC and
+    /// its price account `usdc_oracle`, the underlying, every listed instrument.
+    pub fn market_accounts(&self, usdc_oracle: Pubkey) -> RemainingAccounts {
+        let mut r = RemainingAccounts::new();
+        r.asset(self.usdc, Some(usdc_oracle), None).underlying(self.sol);
+        for i in &self.instruments {
+            r.instrument(*i, Some(self.sol));
+        }
+        r
+    }
+
     /// Everything a margin check may need: the assets, fresh oracles, instruments, underlying.
     pub fn check_accounts(&mut self) -> Vec<AccountMeta> {
         let usdc_oracle = self.usdc_price();
-        let mut v = vec![
-            AccountMeta::new_readonly(self.usdc, false),
-            AccountMeta::new_readonly(usdc_oracle, false),
-            AccountMeta::new_readonly(self.sol, false),
-        ];
-        v.extend(self.instruments.iter().map(|i| AccountMeta::new_readonly(*i, false)));
-        v
+        self.market_accounts(usdc_oracle).metas(false)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -462,21 +390,16 @@ impl Market {
         args: TradeArgs,
         extra: Vec<AccountMeta>,
     ) -> Instruction {
-        let mut ix = Env::ix(
-            portfolio_margin::accounts::Trade {
-                config: config_pda(),
-                underlying: self.sol,
-                instrument,
-                quote_asset: self.usdc,
-                maker_account: *maker_account,
-                taker_account: *taker_account,
-                maker: *maker,
-                taker: *taker,
-            },
-            portfolio_margin::instruction::Trade { args },
-        );
-        ix.accounts.extend(extra);
-        ix
+        let accounts = pm_client::ix::TradeAccounts {
+            underlying: self.sol,
+            instrument,
+            quote_asset: self.usdc,
+            maker_account: *maker_account,
+            maker: *maker,
+            taker_account: *taker_account,
+            taker: *taker,
+        };
+        pm_client::ix::trade(&accounts, args, extra)
     }
 
     /// Sends a trade signed by both sides, with every account a margin check may need.
@@ -496,12 +419,8 @@ impl Market {
     }
 
     pub fn report_ix(&mut self, margin: Pubkey) -> Instruction {
-        let mut ix = Env::ix(
-            portfolio_margin::accounts::MarginReport { config: config_pda(), margin_account: margin },
-            portfolio_margin::instruction::MarginReport {},
-        );
-        ix.accounts.extend(self.check_accounts());
-        ix
+        let remaining = self.check_accounts();
+        pm_client::ix::margin_report(&margin, remaining)
     }
 
     /// The report with extra remaining accounts (other assets and their oracles).
@@ -530,20 +449,8 @@ impl Market {
     }
 
     pub fn liquidate_ix(&mut self, liquidatee: Pubkey, liquidator: &Trader, args: LiquidateArgs) -> Instruction {
-        let mut ix = Env::ix(
-            portfolio_margin::accounts::Liquidate {
-                config: config_pda(),
-                quote_asset: self.usdc,
-                liquidatee,
-                liquidator_account: liquidator.margin,
-                liquidator: liquidator.key.pubkey(),
-                insurance: insurance_pda(),
-                vault_authority: vault_authority(),
-            },
-            portfolio_margin::instruction::Liquidate { args },
-        );
-        ix.accounts.extend(self.check_accounts_mut());
-        ix
+        let remaining = self.check_accounts_mut();
+        pm_client::ix::liquidate(&self.usdc, &liquidatee, &liquidator.margin, &liquidator.key.pubkey(), args, remaining)
     }
 
     pub async fn liquidate(
@@ -558,16 +465,8 @@ impl Market {
     }
 
     pub fn plan_ix(&mut self, margin: Pubkey) -> Instruction {
-        let mut ix = Env::ix(
-            portfolio_margin::accounts::LiquidationPlanView {
-                config: config_pda(),
-                quote_asset: self.usdc,
-                margin_account: margin,
-            },
-            portfolio_margin::instruction::LiquidationPlan {},
-        );
-        ix.accounts.extend(self.check_accounts());
-        ix
+        let remaining = self.check_accounts();
+        pm_client::ix::liquidation_plan(&self.usdc, &margin, remaining)
     }
 
     pub async fn plan(&mut self, margin: Pubkey) -> LiquidationPlan {
@@ -576,58 +475,26 @@ impl Market {
     }
 
     pub fn flag_ix(&mut self, margin: Pubkey) -> Instruction {
-        let mut ix = Env::ix(
-            portfolio_margin::accounts::LiquidationFlag { config: config_pda(), margin_account: margin },
-            portfolio_margin::instruction::LiquidationFlag {},
-        );
-        ix.accounts.extend(self.check_accounts());
-        ix
+        let remaining = self.check_accounts();
+        pm_client::ix::liquidation_flag(&margin, remaining)
     }
 
     pub fn bankruptcy_ix(&self, margin: Pubkey) -> Instruction {
-        Env::ix(
-            portfolio_margin::accounts::ResolveBankruptcy {
-                config: config_pda(),
-                quote_asset: self.usdc,
-                margin_account: margin,
-                insurance: insurance_pda(),
-                vault_authority: vault_authority(),
-            },
-            portfolio_margin::instruction::ResolveBankruptcy {},
-        )
+        pm_client::ix::resolve_bankruptcy(&self.usdc, &margin, vec![])
     }
 
     pub fn settle_price_ix(&self, instrument: Pubkey, oracle: Pubkey) -> Instruction {
-        Env::ix(
-            portfolio_margin::accounts::SettlePriceSet {
-                config: config_pda(),
-                underlying: self.sol,
-                instrument,
-                price_update: oracle,
-            },
-            portfolio_margin::instruction::SettlePriceSet {},
-        )
+        pm_client::ix::settle_price_set(&self.sol, &instrument, &oracle)
     }
 
     pub fn settle_position_ix(&self, instrument: Pubkey, margin: Pubkey) -> Instruction {
-        Env::ix(
-            portfolio_margin::accounts::SettlePosition {
-                config: config_pda(),
-                underlying: self.sol,
-                instrument,
-                quote_asset: self.usdc,
-                margin_account: margin,
-            },
-            portfolio_margin::instruction::SettlePosition {},
-        )
+        pm_client::ix::settle_position(&self.sol, &instrument, &self.usdc, &margin, None)
     }
 
     /// Realizes a live future's or perpetual's P&L: `settle_position` signed by the account's
     /// owner or delegate (`trader`), passed as the first remaining account.
     pub fn realize_ix(&self, instrument: Pubkey, margin: Pubkey, trader: Pubkey) -> Instruction {
-        let mut ix = self.settle_position_ix(instrument, margin);
-        ix.accounts.push(AccountMeta::new_readonly(trader, true));
-        ix
+        pm_client::ix::settle_position(&self.sol, &instrument, &self.usdc, &margin, Some(trader))
     }
 
     /// Sum of every account's effective USDC balance: a positive balance at its amount x the

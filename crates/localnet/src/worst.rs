@@ -146,13 +146,23 @@ impl Worst {
     /// Every account a margin check of these accounts needs: 8 assets, one USD oracle (every
     /// asset here reads the USDC feed), 4 underlyings, 32 instruments.
     pub fn check_accounts(&self, writable_instruments: bool) -> Vec<AccountMeta> {
-        let mut v: Vec<AccountMeta> = self.assets.iter().map(|(_, a)| AccountMeta::new_readonly(*a, false)).collect();
-        v.push(AccountMeta::new_readonly(self.usdc_oracle, false));
-        v.extend(self.underlyings.iter().map(|u| AccountMeta::new_readonly(*u, false)));
-        v.extend(self.instruments.iter().map(|(_, i)| {
-            if writable_instruments { AccountMeta::new(*i, false) } else { AccountMeta::new_readonly(*i, false) }
-        }));
-        v
+        self.market_accounts().metas(writable_instruments)
+    }
+
+    /// [`Worst::check_accounts`] as the rule's groups (`pm_client::remaining`), in registration
+    /// order: 8 assets, the USD oracle, 4 underlyings, 32 instruments.
+    pub fn market_accounts(&self) -> RemainingAccounts {
+        let mut r = RemainingAccounts::new();
+        for (_, a) in &self.assets {
+            r.asset(*a, Some(self.usdc_oracle), None);
+        }
+        for u in &self.underlyings {
+            r.underlying(*u);
+        }
+        for (u, i) in &self.instruments {
+            r.instrument(*i, Some(*u));
+        }
+        r
     }
 
     /// The crank's fair value of instrument `i` (Price raw).

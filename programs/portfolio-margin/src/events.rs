@@ -22,7 +22,7 @@ pub struct CollateralRegistered {
 #[event]
 pub struct CollateralUpdated {
     pub asset: Pubkey,
-    pub status: u8,
+    pub status: crate::state::AssetStatus,
 }
 
 #[event]

@@ -1209,7 +1209,7 @@ async fn r2_3_a_collateral_liquidation_takes_the_share_the_target_needs_not_all(
     let args = LiquidateArgs {
         positions: vec![],
         collateral: vec![CollateralTake { asset: asset_pda(&solc), amount: 10 * SOLC }],
-        scope: 0,
+        scope: portfolio_margin::liquidation::scope::LISTED,
     };
     let mut ix = m.liquidate_ix(x.margin, &liquidator, args);
     ix.accounts.extend(extra.clone());
@@ -1360,7 +1360,7 @@ async fn r2_7_the_insurance_fund_cannot_be_liquidated_into_itself() {
     let args = LiquidateArgs {
         positions: vec![],
         collateral: vec![CollateralTake { asset: junk_asset, amount: 10 * USDC }],
-        scope: 0,
+        scope: portfolio_margin::liquidation::scope::LISTED,
     };
     let mut ix = m.liquidate_ix(insurance_pda(), &liquidator, args);
     ix.accounts.extend(more);

@@ -165,12 +165,15 @@ async fn a_liquidator_must_meet_its_own_initial_margin() {
     m.crank(88.0).await.unwrap();
     let e = m.liquidate(victim.margin, &rich, take_all(other, 1)).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidLiquidationRequest)));
-    // A scope that does not exist, or a scope with lists as well, or nothing at all.
-    for args in [
-        LiquidateArgs { scope: 4, ..Default::default() },
-        LiquidateArgs { scope: scope::ALL_POSITIONS, ..take_all(f, 1) },
-        LiquidateArgs::default(),
-    ] {
+    // A scope that does not exist (the enum's byte past its last variant) does not decode.
+    let mut ix = m.liquidate_ix(victim.margin, &rich, LiquidateArgs::default());
+    *ix.data.last_mut().unwrap() = 4;
+    let k = rich.key.insecure_clone();
+    let e = m.env.send(&[ix], &[&k]).await.unwrap_err();
+    let did_not_deserialize = anchor_lang::error::ErrorCode::InstructionDidNotDeserialize as u32;
+    assert_eq!(custom_code(&e), Some(did_not_deserialize));
+    // A scope with lists as well, or nothing at all.
+    for args in [LiquidateArgs { scope: scope::ALL_POSITIONS, ..take_all(f, 1) }, LiquidateArgs::default()] {
         let e = m.liquidate(victim.margin, &rich, args).await.unwrap_err();
         assert_eq!(custom_code(&e), Some(pm_code(PmError::InvalidLiquidationRequest)));
     }

@@ -44,7 +44,7 @@ pub fn error_name(c: u32) -> String {
         Paused,
         NotBankrupt,
     ];
-    known.into_iter().find(|e| localnet::pm_code(*e) == c).map(|e| format!(" ({e:?})")).unwrap_or_default()
+    known.into_iter().find(|e| pm_client::pm_code(*e) == c).map(|e| format!(" ({e:?})")).unwrap_or_default()
 }
 
 /// A chain the keeper can read and write.

@@ -7,4 +7,4 @@ pub mod request;
 
 pub use auction::discount;
 pub use engine::{Priced, Solution, apply_fee, price, solve, transfer};
-pub use request::{CollateralTake, LiquidateArgs, PositionTake, scope};
+pub use request::{CollateralTake, LiquidateArgs, LiquidationScope, PositionTake, scope};

@@ -16,16 +16,39 @@ pub struct CollateralTake {
     pub amount: u64,
 }
 
-/// What a request covers besides its lists.
-pub mod scope {
+/// What a request covers besides its lists (one byte on the wire: the variant's index).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LiquidationScope {
     /// Exactly the listed positions and balances.
-    pub const LISTED: u8 = 0;
+    #[default]
+    Listed,
     /// All of the liquidatee's positions (the lists must be empty).
-    pub const ALL_POSITIONS: u8 = 1;
+    AllPositions,
     /// All of its positive balances except the quote asset's.
-    pub const ALL_COLLATERAL: u8 = 2;
+    AllCollateral,
     /// Both.
-    pub const EVERYTHING: u8 = 3;
+    Everything,
+}
+
+impl LiquidationScope {
+    /// Whether it covers every position.
+    pub fn all_positions(self) -> bool {
+        matches!(self, LiquidationScope::AllPositions | LiquidationScope::Everything)
+    }
+
+    /// Whether it covers every positive non-quote balance.
+    pub fn all_collateral(self) -> bool {
+        matches!(self, LiquidationScope::AllCollateral | LiquidationScope::Everything)
+    }
+}
+
+/// The scopes by their former constant names.
+pub mod scope {
+    use super::LiquidationScope;
+    pub const LISTED: LiquidationScope = LiquidationScope::Listed;
+    pub const ALL_POSITIONS: LiquidationScope = LiquidationScope::AllPositions;
+    pub const ALL_COLLATERAL: LiquidationScope = LiquidationScope::AllCollateral;
+    pub const EVERYTHING: LiquidationScope = LiquidationScope::Everything;
 }
 
 /// A liquidation request: positions and collateral balances of the liquidatee, at most
@@ -35,8 +58,7 @@ pub mod scope {
 pub struct LiquidateArgs {
     pub positions: Vec<PositionTake>,
     pub collateral: Vec<CollateralTake>,
-    /// One of [`scope`].
-    pub scope: u8,
+    pub scope: LiquidationScope,
 }
 
 impl LiquidateArgs {
@@ -49,23 +71,26 @@ impl LiquidateArgs {
         quote: &Pubkey,
         settles_in_quote: impl Fn(&Pubkey) -> bool,
     ) -> Option<LiquidateArgs> {
-        let listed =
-            || LiquidateArgs { positions: self.positions.clone(), collateral: self.collateral.clone(), scope: 0 };
+        let listed = || LiquidateArgs {
+            positions: self.positions.clone(),
+            collateral: self.collateral.clone(),
+            scope: scope::LISTED,
+        };
         if self.scope == scope::LISTED {
             return Some(listed());
         }
-        if self.scope > scope::EVERYTHING || !self.positions.is_empty() || !self.collateral.is_empty() {
+        if !self.positions.is_empty() || !self.collateral.is_empty() {
             return None;
         }
         let mut out = LiquidateArgs::default();
-        if self.scope & scope::ALL_POSITIONS != 0 {
+        if self.scope.all_positions() {
             out.positions = acc.positions[..acc.n_positions as usize]
                 .iter()
                 .filter(|p| p.lots != 0 && settles_in_quote(&p.instrument))
                 .map(|p| PositionTake { instrument: p.instrument, lots: p.lots.unsigned_abs() })
                 .collect();
         }
-        if self.scope & scope::ALL_COLLATERAL != 0 {
+        if self.scope.all_collateral() {
             out.collateral = acc.balances[..acc.n_balances as usize]
                 .iter()
                 .filter(|b| b.asset != *quote && b.amount > 0)

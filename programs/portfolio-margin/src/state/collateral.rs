@@ -1,17 +1,29 @@
 use anchor_lang::prelude::*;
 use risk_kernel::{Money, Price, Ratio};
 
-pub mod status {
-    pub const ACTIVE: u8 = 0;
+/// An asset's status (one byte in accounts and instruction data: the variant's index).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AssetStatus {
+    #[default]
+    Active,
     /// Withdrawals and liquidations only.
-    pub const REDUCE_ONLY: u8 = 1;
+    ReduceOnly,
     /// No deposits (same as reduce-only for everything else).
-    pub const DISABLED: u8 = 2;
+    Disabled,
     /// Valued at zero, without reading its oracle: the fallback when an asset's feed stops for
     /// good (M-5), so its balances block no check or liquidation. Deposits refused, the owner
     /// may still withdraw. Never a quote asset (its debts need a price). Reprices balances, so
     /// only through the delayed `collateral_propose` / `collateral_apply`.
-    pub const DELISTED: u8 = 3;
+    Delisted,
+}
+
+/// The statuses by their former constant names.
+pub mod status {
+    use super::AssetStatus;
+    pub const ACTIVE: AssetStatus = AssetStatus::Active;
+    pub const REDUCE_ONLY: AssetStatus = AssetStatus::ReduceOnly;
+    pub const DISABLED: AssetStatus = AssetStatus::Disabled;
+    pub const DELISTED: AssetStatus = AssetStatus::Delisted;
 }
 
 /// No risk-group mapping.
@@ -93,8 +105,7 @@ pub struct CollateralParams {
     /// Id of the Underlying this asset moves with ([`NO_GROUP`] if none): its balances join
     /// that underlying's scenarios (with `depeg_shock`). The underlying must exist.
     pub group: u8,
-    /// One of [`status`].
-    pub status: u8,
+    pub status: AssetStatus,
 }
 
 impl CollateralParams {
@@ -107,7 +118,6 @@ impl CollateralParams {
             && unit(self.max_conf_ratio)
             && self.conf_mult >= 0
             && (1..=crate::oracle::MAX_ORACLE_AGE_SECS).contains(&self.max_oracle_age_secs)
-            && self.status <= status::DELISTED
             && unit(self.depeg_shock)
     }
 

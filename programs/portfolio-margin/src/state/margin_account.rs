@@ -511,7 +511,7 @@ mod tests {
                 depeg_shock: 0,
                 deposit_cap: 0,
                 group: crate::state::NO_GROUP,
-                status: 0,
+                status: crate::state::status::ACTIVE,
             },
             total_deposits: 1_000,
             socialized_loss: 0,

@@ -1,6 +1,6 @@
 use crate::error::PmError;
 use crate::liquidation::engine::{Scratch, Solution};
-use crate::liquidation::{self, LiquidateArgs, scope};
+use crate::liquidation::{self, LiquidateArgs, LiquidationScope, scope};
 use crate::margin::{MarketView, Snapshot};
 use crate::state::{CollateralAsset, Config, MarginAccount, seeds};
 use anchor_lang::prelude::*;
@@ -24,7 +24,7 @@ pub struct LiquidationPlan {
     pub request: LiquidateArgs,
     /// The same request in compact form (`LiquidateArgs { scope, .. }` with empty lists: the
     /// program finds the same share again at execution), for accounts too large to list.
-    pub scope: u8,
+    pub scope: LiquidationScope,
     /// Quote native units the liquidatee would pay as discount.
     pub fee: i64,
     /// Whether the request restores equity >= maintenance x (1 + buffer); if false it is the
@@ -78,7 +78,7 @@ pub fn handler<'info>(ctx: Context<'info, LiquidationPlanView<'info>>) -> Result
             (sc, compact.expand(&acc, &quote_key, |i| view.settles_in(i, &quote_key)).unwrap_or_default())
         });
         let quote = (&quote_key, &**ctx.accounts.quote_asset);
-        let mut best: Option<(u8, LiquidateArgs, Solution)> = None;
+        let mut best: Option<(LiquidationScope, LiquidateArgs, Solution)> = None;
         for (sc, args) in candidates {
             if args.positions.is_empty() && args.collateral.is_empty() {
                 continue;
