@@ -112,6 +112,8 @@ export const PROGRAM_ERRORS = [
   { code: 6067, name: "ForwardOutOfBounds", message: "a published forward is <= 0 or its basis |F/S - 1| exceeds max_basis x (T + 1 day)" },
   { code: 6068, name: "FundingParamsInvalid", message: "funding settings out of bounds: period in [60, 86400] s, 0 < clamp <= 1% per period, impact lots in [1, 2^24]" },
   { code: 6069, name: "NotPerpetual", message: "this instruction applies to perpetuals only" },
+  { code: 6070, name: "RateSourceMismatch", message: "the rate source account is not the one pinned for this asset, or does not issue its mint" },
+  { code: 6071, name: "RateOutOfBounds", message: "the rate source's exchange rate is zero or above its bound" },
 ] as const;
 
 export type ProgramErrorName = (typeof PROGRAM_ERRORS)[number]["name"];

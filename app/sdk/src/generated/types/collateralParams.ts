@@ -27,6 +27,12 @@ import {
   type FixedSizeEncoder,
   type ReadonlyUint8Array,
 } from "@solana/kit";
+import {
+  getAssetStatusDecoder,
+  getAssetStatusEncoder,
+  type AssetStatus,
+  type AssetStatusArgs,
+} from ".";
 
 /** The risk parameters of an asset as the risk authority sets them. */
 export type CollateralParams = {
@@ -51,8 +57,7 @@ export type CollateralParams = {
    * that underlying's scenarios (with `depeg_shock`). The underlying must exist.
    */
   group: number;
-  /** One of [`status`]. */
-  status: number;
+  status: AssetStatus;
 };
 
 export type CollateralParamsArgs = {
@@ -77,8 +82,7 @@ export type CollateralParamsArgs = {
    * that underlying's scenarios (with `depeg_shock`). The underlying must exist.
    */
   group: number;
-  /** One of [`status`]. */
-  status: number;
+  status: AssetStatusArgs;
 };
 
 export function getCollateralParamsEncoder(): FixedSizeEncoder<CollateralParamsArgs> {
@@ -94,7 +98,7 @@ export function getCollateralParamsEncoder(): FixedSizeEncoder<CollateralParamsA
     ["depegShock", getI64Encoder()],
     ["depositCap", getU64Encoder()],
     ["group", getU8Encoder()],
-    ["status", getU8Encoder()],
+    ["status", getAssetStatusEncoder()],
   ]);
 }
 
@@ -111,7 +115,7 @@ export function getCollateralParamsDecoder(): FixedSizeDecoder<CollateralParams>
     ["depegShock", getI64Decoder()],
     ["depositCap", getU64Decoder()],
     ["group", getU8Decoder()],
-    ["status", getU8Decoder()],
+    ["status", getAssetStatusDecoder()],
   ]);
 }
 

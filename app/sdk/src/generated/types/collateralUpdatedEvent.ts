@@ -12,29 +12,36 @@ import {
   getAddressEncoder,
   getStructDecoder,
   getStructEncoder,
-  getU8Decoder,
-  getU8Encoder,
   type Address,
   type FixedSizeCodec,
   type FixedSizeDecoder,
   type FixedSizeEncoder,
 } from "@solana/kit";
+import {
+  getAssetStatusDecoder,
+  getAssetStatusEncoder,
+  type AssetStatus,
+  type AssetStatusArgs,
+} from ".";
 
-export type CollateralUpdatedEvent = { asset: Address; status: number };
+export type CollateralUpdatedEvent = { asset: Address; status: AssetStatus };
 
-export type CollateralUpdatedEventArgs = CollateralUpdatedEvent;
+export type CollateralUpdatedEventArgs = {
+  asset: Address;
+  status: AssetStatusArgs;
+};
 
 export function getCollateralUpdatedEventEncoder(): FixedSizeEncoder<CollateralUpdatedEventArgs> {
   return getStructEncoder([
     ["asset", getAddressEncoder()],
-    ["status", getU8Encoder()],
+    ["status", getAssetStatusEncoder()],
   ]);
 }
 
 export function getCollateralUpdatedEventDecoder(): FixedSizeDecoder<CollateralUpdatedEvent> {
   return getStructDecoder([
     ["asset", getAddressDecoder()],
-    ["status", getU8Decoder()],
+    ["status", getAssetStatusDecoder()],
   ]);
 }
 

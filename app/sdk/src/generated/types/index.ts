@@ -6,6 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./assetStatus";
 export * from "./authorityChangedEvent";
 export * from "./authorityProposedEvent";
 export * from "./balance";
@@ -34,6 +35,7 @@ export * from "./liquidationFlaggedEvent";
 export * from "./liquidationParams";
 export * from "./liquidationParamsSetEvent";
 export * from "./liquidationPlan";
+export * from "./liquidationScope";
 export * from "./lossSocializedEvent";
 export * from "./marginAccountOpenedEvent";
 export * from "./marginSummary";

@@ -12,8 +12,6 @@ import {
   getArrayEncoder,
   getStructDecoder,
   getStructEncoder,
-  getU8Decoder,
-  getU8Encoder,
   type Codec,
   type Decoder,
   type Encoder,
@@ -21,10 +19,14 @@ import {
 import {
   getCollateralTakeDecoder,
   getCollateralTakeEncoder,
+  getLiquidationScopeDecoder,
+  getLiquidationScopeEncoder,
   getPositionTakeDecoder,
   getPositionTakeEncoder,
   type CollateralTake,
   type CollateralTakeArgs,
+  type LiquidationScope,
+  type LiquidationScopeArgs,
   type PositionTake,
   type PositionTakeArgs,
 } from ".";
@@ -37,22 +39,20 @@ import {
 export type LiquidateArgs = {
   positions: Array<PositionTake>;
   collateral: Array<CollateralTake>;
-  /** One of [`scope`]. */
-  scope: number;
+  scope: LiquidationScope;
 };
 
 export type LiquidateArgsArgs = {
   positions: Array<PositionTakeArgs>;
   collateral: Array<CollateralTakeArgs>;
-  /** One of [`scope`]. */
-  scope: number;
+  scope: LiquidationScopeArgs;
 };
 
 export function getLiquidateArgsEncoder(): Encoder<LiquidateArgsArgs> {
   return getStructEncoder([
     ["positions", getArrayEncoder(getPositionTakeEncoder())],
     ["collateral", getArrayEncoder(getCollateralTakeEncoder())],
-    ["scope", getU8Encoder()],
+    ["scope", getLiquidationScopeEncoder()],
   ]);
 }
 
@@ -60,7 +60,7 @@ export function getLiquidateArgsDecoder(): Decoder<LiquidateArgs> {
   return getStructDecoder([
     ["positions", getArrayDecoder(getPositionTakeDecoder())],
     ["collateral", getArrayDecoder(getCollateralTakeDecoder())],
-    ["scope", getU8Decoder()],
+    ["scope", getLiquidationScopeDecoder()],
   ]);
 }
 

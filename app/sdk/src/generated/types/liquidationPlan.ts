@@ -14,8 +14,6 @@ import {
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
-  getU8Decoder,
-  getU8Encoder,
   type Codec,
   type Decoder,
   type Encoder,
@@ -23,8 +21,12 @@ import {
 import {
   getLiquidateArgsDecoder,
   getLiquidateArgsEncoder,
+  getLiquidationScopeDecoder,
+  getLiquidationScopeEncoder,
   type LiquidateArgs,
   type LiquidateArgsArgs,
+  type LiquidationScope,
+  type LiquidationScopeArgs,
 } from ".";
 
 /** What `liquidate` would take now (return data; Money raw Q24 unless named otherwise). */
@@ -46,7 +48,7 @@ export type LiquidationPlan = {
    * The same request in compact form (`LiquidateArgs { scope, .. }` with empty lists: the
    * program finds the same share again at execution), for accounts too large to list.
    */
-  scope: number;
+  scope: LiquidationScope;
   /** Quote native units the liquidatee would pay as discount. */
   fee: bigint;
   /**
@@ -77,7 +79,7 @@ export type LiquidationPlanArgs = {
    * The same request in compact form (`LiquidateArgs { scope, .. }` with empty lists: the
    * program finds the same share again at execution), for accounts too large to list.
    */
-  scope: number;
+  scope: LiquidationScopeArgs;
   /** Quote native units the liquidatee would pay as discount. */
   fee: number | bigint;
   /**
@@ -98,7 +100,7 @@ export function getLiquidationPlanEncoder(): Encoder<LiquidationPlanArgs> {
     ["liquidatableSince", getI64Encoder()],
     ["discount", getI64Encoder()],
     ["request", getLiquidateArgsEncoder()],
-    ["scope", getU8Encoder()],
+    ["scope", getLiquidationScopeEncoder()],
     ["fee", getI64Encoder()],
     ["reachesTarget", getBooleanEncoder()],
     ["equityAfter", getI64Encoder()],
@@ -114,7 +116,7 @@ export function getLiquidationPlanDecoder(): Decoder<LiquidationPlan> {
     ["liquidatableSince", getI64Decoder()],
     ["discount", getI64Decoder()],
     ["request", getLiquidateArgsDecoder()],
-    ["scope", getU8Decoder()],
+    ["scope", getLiquidationScopeDecoder()],
     ["fee", getI64Decoder()],
     ["reachesTarget", getBooleanDecoder()],
     ["equityAfter", getI64Decoder()],
