@@ -18,7 +18,8 @@ import { getTradeInstructionAsync } from './generated/instructions/trade.ts';
 import { getUnderlyingRefreshInstructionAsync } from './generated/instructions/underlyingRefresh.ts';
 import { getWithdrawInstructionAsync } from './generated/instructions/withdraw.ts';
 import type { LiquidateArgsArgs, LiquidationPlan } from './generated/types/index.ts';
-import { LiquidationScope, TOKEN_PROGRAM_ID } from './constants.ts';
+import { TOKEN_PROGRAM_ID } from './constants.ts';
+import { LiquidationScope } from './generated/types/index.ts';
 import { RemainingAccounts, type MarketIndex } from './market.ts';
 import { assetPda, vaultPda } from './pda.ts';
 import type { MarginAccountData } from './zeroCopy.ts';
@@ -213,8 +214,8 @@ export async function liquidateByPlanInstruction(
 ) {
   if (!plan.liquidatable) throw new Error('the plan says the account is not liquidatable');
   const listed = plan.request.positions.length + plan.request.collateral.length > 0;
-  const scope = Number(plan.scope) || LiquidationScope.Everything;
-  const args = (listed && !l.compact ? plan.request : { positions: [], collateral: [], scope }) as LiquidateArgsArgs;
+  const scope = plan.scope === LiquidationScope.Listed ? LiquidationScope.Everything : plan.scope;
+  const args: LiquidateArgsArgs = listed && !l.compact ? plan.request : { positions: [], collateral: [], scope };
   return liquidateInstruction(market, { ...l, args });
 }
 

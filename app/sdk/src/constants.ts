@@ -35,8 +35,8 @@ export const fromMoney = (raw: bigint): number => Number(raw) / 2 ** 24;
 export const InstrumentKind = { Call: 0, Put: 1, Future: 2, Perpetual: 3 } as const;
 export type InstrumentKind = (typeof InstrumentKind)[keyof typeof InstrumentKind];
 
-/** `LiquidateArgs::scope`: the compact request forms (README "Liquidation", Size). */
-export const LiquidationScope = { Listed: 0, AllPositions: 1, AllCollateral: 2, Everything: 3 } as const;
+/** `LiquidateArgs::scope` and `CollateralParams::status`: the IDL's named enums (generated). */
+export { LiquidationScope, AssetStatus } from './generated/types/index.ts';
 
 /** Pause bits of `Config` (deposit 1, withdraw 2, trade 4, liquidate 8, settle 16). */
 export const Pause = { Deposit: 1, Withdraw: 2, Trade: 4, Liquidate: 8, Settle: 16 } as const;
