@@ -16,6 +16,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { address, createKeyPairSignerFromBytes, type Address, type Instruction, type TransactionSigner } from '@solana/kit';
 import {
+  AssetStatus,
   RpcChain,
   TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID,
@@ -43,7 +44,7 @@ export type DeployPlan = {
   collateral: {
     name: string; mint: string; tokenProgram: 'spl-token' | 'token-2022'; feedId: string; maxOracleAgeSecs: number; maxConfRatio: number;
     confMult: number; maintHaircut: number; initHaircut: number; sizeGrowth: number; sizeRef: number; depegShock: number;
-    depositCap: string | number; group: number | null; status: number;
+    depositCap: string | number; group: number | null; status: keyof typeof AssetStatus | number;
   }[];
   underlyings: {
     name: string; id: number; quoteMint: string; feedId: string; maxOracleAgeSecs: number; maxConfRatio: number;
@@ -72,7 +73,8 @@ export function collateralParams(c: DeployPlan['collateral'][number]): Collatera
   return {
     feedId: hex(c.feedId), maxOracleAgeSecs: c.maxOracleAgeSecs, maxConfRatio: ratio(c.maxConfRatio), confMult: ratio(c.confMult),
     maintHaircut: ratio(c.maintHaircut), initHaircut: ratio(c.initHaircut), sizeGrowth: ratio(c.sizeGrowth), sizeRef: BigInt(c.sizeRef),
-    depegShock: ratio(c.depegShock), depositCap: BigInt(c.depositCap), group: c.group ?? NO_GROUP, status: c.status,
+    depegShock: ratio(c.depegShock), depositCap: BigInt(c.depositCap), group: c.group ?? NO_GROUP,
+    status: typeof c.status === 'number' ? c.status : AssetStatus[c.status as keyof typeof AssetStatus],
   };
 }
 
