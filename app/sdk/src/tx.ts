@@ -102,7 +102,14 @@ export type Sent = TxResult & { events: ProgramEvent[] };
  */
 export async function sendInstructions(chain: Chain, payer: TransactionSigner, ixs: Instruction[], opts: TxOptions = {}): Promise<Sent> {
   const tx = await buildTransaction(chain, payer, ixs, opts);
-  const result = await chain.send(tx);
+  let result: TxResult;
+  try {
+    result = await chain.send(tx);
+  } catch (e) {
+    // A cluster refuses a failing transaction at preflight: the RPC error carries the
+    // transaction error (kit: as the error's cause) and the logs.
+    throw decodeProgramError(e, (e as any)?.context?.logs) ?? e;
+  }
   if (result.err) throw typedFailure(result);
   return { ...result, events: parseEvents(result.logs) };
 }
