@@ -47,14 +47,13 @@ fi
 chromium --version
 
 step "TypeScript: npm packages from the pinned lockfile (scripts/npm-setup.sh: npm ci when it changed)"
-scripts/npm-setup.sh
+t=$SECONDS; scripts/npm-setup.sh; echo "    npm packages: $((SECONDS - t)) s"
 
 step "TypeScript: the generated SDK is up to date with the IDL, and everything type-checks"
-npm run --silent generate:check
-npx tsc -p tsconfig.json
+t=$SECONDS; npm run --silent generate:check; npx tsc -p tsconfig.json; echo "    generate check + tsc: $((SECONDS - t)) s"
 
 step "TypeScript: SDK, end-to-end and deployment tests on the program's .so in litesvm, the WASM kernel against pm, the dashboard in chromium (tests/*.test.ts)"
-npm test
+t=$SECONDS; npm test; echo "    TypeScript tests: $((SECONDS - t)) s"
 
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
