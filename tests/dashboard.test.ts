@@ -2,14 +2,22 @@
 // playwright-core; no browser download): every number the page shows, computed there by the
 // WebAssembly kernel, equals `pm risk`'s on the same file, the heat map marks the worst
 // scenario, the what-if panel moves margin as the native code does, and a screenshot is saved
-// (target/dashboard.png, target/dashboard-whatif.png).
+// (target/dashboard.png, target/dashboard-whatif.png). In account mode (a margin account read
+// over JSON-RPC, here a stub cluster serving the .so's accounts from litesvm) the page shows
+// the program's own margin_report numbers.
 // Needs /usr/bin/chromium (scripts/test.sh installs it) and app/sdk/wasm/risk_kernel.wasm.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { InstrumentKind } from '@portfolio-margin/sdk';
+import { Market, SOL_FEED, USDC, USDC_FEED } from './helpers/market.ts';
+import { marginReport } from './snippets/margin-report.ts';
+import { trade } from './snippets/trade.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -43,9 +51,10 @@ after(async () => {
   for (const s of servers) s.kill('SIGTERM');
 });
 
-/** Starts `node app/dashboard/serve.mjs --portfolio FILE --port 0`; its URL. */
-async function serve(file: string): Promise<string> {
-  const child = spawn(process.execPath, ['app/dashboard/serve.mjs', '--portfolio', file, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `node app/dashboard/serve.mjs --portfolio FILE --port 0` (or other arguments); its URL. */
+async function serve(file: string | string[]): Promise<string> {
+  const args = typeof file === 'string' ? ['--portfolio', file] : file;
+  const child = spawn(process.execPath, ['app/dashboard/serve.mjs', ...args, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   servers.push(child);
   return new Promise((ok, fail) => {
     let out = '';
@@ -162,4 +171,56 @@ test('what-if panel: a trade moves margin as the native code computes it; the la
   assert.match((await page.textContent('#whatif-error')) ?? '', /trades\[1\]\.vol: 0\.01 is below ETH's min_vol/);
   assert.equal(await page.locator('#trades li').count(), 1);
   await page.close();
+});
+
+test("account mode: a live margin account over JSON-RPC shows the program's margin_report, to the Money unit", async () => {
+  const m = await Market.create();
+  const fut = await m.future();
+  const call = await m.list(InstrumentKind.Call, m.expiry, 106);
+  await m.crank(100);
+  const maker = await m.trader(1_000_000n * USDC);
+  const taker = await m.trader(3_000n * USDC);
+  const sides = { maker: { account: maker.margin, signer: maker.key }, taker: { account: taker.margin, signer: taker.key } };
+  await trade(m.chain, m.index, { instrument: fut, ...sides, lots: 20n, px: 100.4, nonce: m.nonce++, now: m.chain.now() });
+  await trade(m.chain, m.index, { instrument: call, ...sides, lots: -10n, px: 2.2, nonce: m.nonce++, now: m.chain.now() });
+  const prog = (await marginReport(m.chain, m.payer, m.index, taker.margin)).raw;
+
+  // A loopback cluster answering getMultipleAccounts from the litesvm chain.
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', async () => {
+      const call = JSON.parse(body);
+      assert.equal(call.method, 'getMultipleAccounts', 'the dashboard only reads accounts');
+      const accs = await m.chain.getAccounts(call.params[0]);
+      const value = accs.map((a) =>
+        a ? { data: [Buffer.from(a.data).toString('base64'), 'base64'], executable: a.executable, lamports: Number(a.lamports), owner: a.owner, rentEpoch: 0, space: a.data.length } : null,
+      );
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: { context: { slot: 1 }, value } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const rpc = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const hex = (f: Uint8Array) => Buffer.from(f).toString('hex');
+    const page = await open(
+      await serve([
+        '--account', taker.margin, '--rpc-url', rpc,
+        '--oracle', `${hex(SOL_FEED)}=${m.solOracle}`, '--oracle', `${hex(USDC_FEED)}=${m.usdcOracle}`,
+        '--underlying-name', '0=SOL', '--asset-name', `${m.usdc}=USDC`,
+      ]),
+    );
+    const shown = Object.fromEntries((await fields(page)).map(([f, v]) => [f, Number(v)]));
+    const raw = (x: number) => BigInt(x * 2 ** 24); // the page's money is raw / 2^24, exactly
+    assert.deepEqual(
+      { equity: raw(shown.equity), initial: raw(shown.initial), maintenance: raw(shown.maintenance) },
+      { equity: prog.equity, initial: prog.initial, maintenance: prog.maintenance },
+    );
+    assert.equal(await page.locator('article.group h2').textContent(), 'SOL');
+    await page.screenshot({ path: join(ROOT, 'target/dashboard-account.png'), fullPage: true });
+    await page.close();
+  } finally {
+    server.close();
+  }
 });

@@ -210,6 +210,18 @@ function showWhatIf() {
 function setupWhatIf() {
   const sel = $('#trade-form select[name=underlying]');
   sel.replaceChildren(...report.groups.map((g) => el('option', { value: g.name }, g.name)));
+  // Defaults from the selected underlying: a 5% out-of-the-money strike at its ATM vol.
+  const unds = JSON.parse(portfolioText).underlyings ?? [];
+  const defaults = () => {
+    const u = unds.find((x) => x.name === sel.value);
+    if (!u) return;
+    const f = $('#trade-form');
+    f.strike.value = String(Number((u.spot * 1.05).toPrecision(3)));
+    f.vol.value = String(u.atm_vol);
+    f.lot_size.value = u.spot >= 1000 ? '0.01' : '1';
+  };
+  sel.addEventListener('change', defaults);
+  defaults();
   const err = el('div', { class: 'alert', id: 'whatif-error', hidden: '' });
   $('#trade-form').after(err);
   const guard = (f) => {
@@ -252,7 +264,9 @@ function setupWhatIf() {
 async function main() {
   try {
     kernel = await RiskKernel.load(); // the SDK's default: ../../wasm/risk_kernel.wasm from its module
-    portfolioText = await (await fetch('/portfolio.json')).text();
+    const res = await fetch('/portfolio.json');
+    portfolioText = await res.text();
+    if (!res.ok) throw new Error(portfolioText);
     report = kernel.risk(portfolioText);
     headline(report);
     groups(report);
