@@ -11,7 +11,9 @@ use portfolio_margin::accounts as a;
 use portfolio_margin::instruction as d;
 use portfolio_margin::instructions::{ConfigInitArgs, FundingParams, InstrumentTerms, TradeArgs};
 use portfolio_margin::liquidation::LiquidateArgs;
-use portfolio_margin::state::{CollateralParams, GridPoint, LiquidationParams, UnderlyingParams, VolSurface};
+use portfolio_margin::state::{
+    CollateralParams, GridPoint, LiquidationParams, RateSource, UnderlyingParams, VolSurface,
+};
 
 /// An instruction of the program from Anchor's accounts struct and instruction data.
 pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
@@ -37,7 +39,7 @@ pub fn config_init(admin: &Pubkey, args: ConfigInitArgs) -> Instruction {
             program_data: pda::program_data(),
             system_program: system_program::ID,
         },
-        d::ConfigInit { args: args },
+        d::ConfigInit { args },
     )
 }
 
@@ -114,6 +116,22 @@ pub fn collateral_register(
         system_program: system_program::ID,
     };
     with(ix(accounts, d::CollateralRegister { params }), remaining)
+}
+
+/// Pins a receipt token's exchange-rate account (before its first deposit).
+pub fn collateral_set_rate_source(
+    asset: &Pubkey,
+    source: RateSource,
+    rate_account: &Pubkey,
+    risk_authority: &Pubkey,
+) -> Instruction {
+    let accounts = a::CollateralSetRateSource {
+        config: pda::config(),
+        asset: *asset,
+        risk_authority: *risk_authority,
+        rate_account: *rate_account,
+    };
+    ix(accounts, d::CollateralSetRateSource { source })
 }
 
 pub fn collateral_update(
