@@ -119,7 +119,11 @@ pub struct BookMarket<'a> {
 impl MarketAccounts for BookMarket<'_> {
     fn asset(&self, asset: &Pubkey) -> Option<AssetInfo> {
         let a = self.book.asset(asset)?;
-        Some(AssetInfo { oracle: self.oracles.get(&a.params.feed_id).copied(), group: a.params.group })
+        Some(AssetInfo {
+            oracle: self.oracles.get(&a.params.feed_id).copied(),
+            group: a.params.group,
+            rate_account: (a.rate_source != portfolio_margin::state::RateSource::None).then_some(a.rate_account),
+        })
     }
 
     fn instrument_underlying(&self, instrument: &Pubkey) -> Option<Pubkey> {

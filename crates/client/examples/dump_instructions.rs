@@ -104,8 +104,8 @@ pub fn dump() -> Value {
     // wBTC is mapped to BTC (group 1): its balances move with that underlying.
     let market = Market {
         assets: BTreeMap::from([
-            (usdc, AssetInfo { oracle: Some(usdc_oracle), group: NO_GROUP }),
-            (wbtc, AssetInfo { oracle: Some(wbtc_oracle), group: 1 }),
+            (usdc, AssetInfo { oracle: Some(usdc_oracle), group: NO_GROUP, rate_account: None }),
+            (wbtc, AssetInfo { oracle: Some(wbtc_oracle), group: 1, rate_account: None }),
         ]),
         instruments: BTreeMap::from([(call, sol), (perp, btc)]),
     };

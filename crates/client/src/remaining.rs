@@ -11,7 +11,8 @@
 //! **Order** (what every client here sends, so that the Rust and TypeScript builders produce
 //! the same bytes): four groups, each in order of first appearance, no address twice:
 //! 1. assets: the accounts' balances, in slot order (first account's, then the next's);
-//! 2. oracles: the price account of each of those assets, in the same order;
+//! 2. oracles: the price account of each of those assets, in the same order, each followed by
+//!    the asset's rate account if it is a receipt token (an SPL stake pool);
 //! 3. underlyings: the mapped assets' underlyings (balance order), then each position's
 //!    instrument's underlying (position order);
 //! 4. instruments: the positions' instruments, in slot order.
@@ -30,6 +31,9 @@ pub struct AssetInfo {
     pub oracle: Option<Pubkey>,
     /// `params.group`: the id of the underlying the asset is mapped to, or [`NO_GROUP`].
     pub group: u8,
+    /// A receipt token's pinned exchange-rate account (`rate_account` when `rate_source` is
+    /// not `None`): passed right after the asset's price account.
+    pub rate_account: Option<Pubkey>,
 }
 
 /// The market as a client knows it: the program's accounts it fetched and the price accounts
@@ -73,6 +77,28 @@ impl RemainingAccounts {
         self
     }
 
+    /// A receipt token's rate account (after its asset's oracle, in the oracles group).
+    pub fn rate_account(&mut self, rate_account: Pubkey) -> &mut Self {
+        push(&mut self.oracles, rate_account);
+        self
+    }
+
+    fn asset_with(&mut self, asset: Pubkey, info: Option<AssetInfo>) -> &mut Self {
+        let oracle = info.and_then(|i| i.oracle);
+        let mapped = info.filter(|i| i.group != NO_GROUP).map(|i| crate::pda::underlying(i.group));
+        push(&mut self.assets, asset);
+        if let Some(o) = oracle {
+            push(&mut self.oracles, o);
+        }
+        if let Some(r) = info.and_then(|i| i.rate_account) {
+            push(&mut self.oracles, r);
+        }
+        if let Some(u) = mapped {
+            push(&mut self.underlyings, u);
+        }
+        self
+    }
+
     pub fn underlying(&mut self, underlying: Pubkey) -> &mut Self {
         push(&mut self.underlyings, underlying);
         self
@@ -91,10 +117,7 @@ impl RemainingAccounts {
     /// asset's underlying precedes the instruments' ones.
     pub fn add_account(&mut self, acc: &MarginAccount, market: &impl MarketAccounts) -> &mut Self {
         for b in &acc.balances[..(acc.n_balances as usize).min(acc.balances.len())] {
-            let info = market.asset(&b.asset);
-            let oracle = info.and_then(|i| i.oracle);
-            let mapped = info.filter(|i| i.group != NO_GROUP).map(|i| crate::pda::underlying(i.group));
-            self.asset(b.asset, oracle, mapped);
+            self.asset_with(b.asset, market.asset(&b.asset));
         }
         for p in &acc.positions[..(acc.n_positions as usize).min(acc.positions.len())] {
             self.instrument(p.instrument, market.instrument_underlying(&p.instrument));

@@ -29,7 +29,9 @@ async fn worst_case_accounts_by_the_rule() {
         Index { assets: HashMap::new(), instruments: w.instruments.iter().map(|(u, i)| (*i, *u)).collect() };
     for (_, a) in w.assets.clone() {
         let asset: CollateralAsset = w.m.env.anchor(&a).await;
-        index.assets.insert(a, AssetInfo { oracle: Some(w.usdc_oracle), group: asset.params.group });
+        index
+            .assets
+            .insert(a, AssetInfo { oracle: Some(w.usdc_oracle), group: asset.params.group, rate_account: None });
     }
     let maker = w.m.env.margin(&w.maker.margin).await;
     let taker = w.m.env.margin(&w.taker.margin).await;

@@ -14,6 +14,7 @@ use anchor_lang::{AccountDeserialize, AccountSerialize, InstructionData, ToAccou
 use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022;
 pub use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
+use portfolio_margin::oracle::stake_pool;
 use portfolio_margin::state::{CollateralParams, NO_GROUP};
 use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
 use solana_account::{Account, AccountSharedData};
@@ -30,6 +31,7 @@ pub const SOL_FEED: [u8; 32] = [2; 32];
 
 // PDAs, builders and the remaining-accounts rule live in `pm-client` (crates/client); the
 // names the suites use are kept here.
+pub use pm_client;
 pub use pm_client::{HEAP_FRAME, MAX_CU, RemainingAccounts, budget_ixs, pm_code};
 
 pub fn pm_id() -> Pubkey {
@@ -58,6 +60,19 @@ pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
 /// Ratio raw of a decimal fraction.
 pub fn ratio(v: f64) -> i64 {
     (v * ONE as f64).round() as i64
+}
+
+/// An SPL stake-pool account image as the stake-pool program writes it (the fields the
+/// program reads, at its layout's offsets; the rest zero; a real pool's length).
+pub fn stake_pool_data(mint: &Pubkey, total_lamports: u64, supply: u64, epoch: u64) -> Vec<u8> {
+    use stake_pool::layout as l;
+    let mut d = vec![0u8; 611];
+    d[l::ACCOUNT_TYPE] = l::STAKE_POOL;
+    d[l::POOL_MINT..l::POOL_MINT + 32].copy_from_slice(mint.as_ref());
+    d[l::TOTAL_LAMPORTS..l::TOTAL_LAMPORTS + 8].copy_from_slice(&total_lamports.to_le_bytes());
+    d[l::POOL_TOKEN_SUPPLY..l::POOL_TOKEN_SUPPLY + 8].copy_from_slice(&supply.to_le_bytes());
+    d[l::LAST_UPDATE_EPOCH..l::LAST_UPDATE_EPOCH + 8].copy_from_slice(&epoch.to_le_bytes());
+    d
 }
 
 pub fn usdc_params() -> CollateralParams {
@@ -560,7 +575,21 @@ impl Env {
         key
     }
 
-    fn write_account(&mut self, key: Pubkey, data: Vec<u8>, owner: Pubkey) {
+    /// A fake-but-valid SPL stake pool at a fresh address: issuing `mint`, `total_lamports` /
+    /// `supply` lamports per pool token, last updated in `epoch`.
+    pub fn stake_pool(&mut self, mint: &Pubkey, total_lamports: u64, supply: u64, epoch: u64) -> Pubkey {
+        let key = Pubkey::new_unique();
+        self.write_account(key, stake_pool_data(mint, total_lamports, supply, epoch), stake_pool::PROGRAM_ID);
+        key
+    }
+
+    /// The chain's current epoch.
+    pub async fn epoch(&mut self) -> u64 {
+        self.ctx.banks_client.get_sysvar::<Clock>().await.unwrap().epoch
+    }
+
+    /// Writes an account as is (fake oracles and rate sources; attack fixtures).
+    pub fn write_account(&mut self, key: Pubkey, data: Vec<u8>, owner: Pubkey) {
         let acc = Account { lamports: 1_000_000_000, data, owner, executable: false, rent_epoch: 0 };
         self.ctx.set_account(&key, &AccountSharedData::from(acc));
         self.known.insert(key);

@@ -155,6 +155,8 @@ pub enum PmError {
     RateSourceMismatch,
     #[msg("the rate source's exchange rate is zero or above its bound")]
     RateOutOfBounds,
+    #[msg("an asset's rate source is set once, before its first deposit")]
+    RateSourceLocked,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

@@ -275,3 +275,10 @@ pub struct FundingParamsSet {
     pub clamp: i64,
     pub impact_lots: u32,
 }
+
+#[event]
+pub struct RateSourceSet {
+    pub asset: Pubkey,
+    pub source: crate::state::RateSource,
+    pub account: Pubkey,
+}

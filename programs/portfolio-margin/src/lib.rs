@@ -20,7 +20,7 @@ pub mod units;
 
 use instructions::*;
 use liquidation::LiquidateArgs;
-use state::{CollateralParams, GridPoint, LiquidationParams, UnderlyingParams, VolSurface};
+use state::{CollateralParams, GridPoint, LiquidationParams, RateSource, UnderlyingParams, VolSurface};
 
 declare_id!("FEPTriadt2CZneb8PsXkev4QaV4mf1pTuvZ75VmvAZLt");
 
@@ -72,6 +72,11 @@ pub mod portfolio_margin {
         params: CollateralParams,
     ) -> Result<()> {
         registry::collateral_update::handler(ctx, params)
+    }
+
+    /// Pins a receipt token's exchange-rate account (an SPL stake pool), before its first deposit.
+    pub fn collateral_set_rate_source(ctx: Context<CollateralSetRateSource>, source: RateSource) -> Result<()> {
+        registry::collateral_set_rate_source::handler(ctx, source)
     }
 
     pub fn collateral_propose<'info>(

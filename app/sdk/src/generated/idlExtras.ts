@@ -29,6 +29,7 @@ export const EVENT_DISCRIMINATORS = {
   PauseChanged: new Uint8Array([238, 188, 213, 78, 134, 209, 178, 218]),
   PositionLiquidated: new Uint8Array([40, 107, 90, 214, 96, 30, 61, 128]),
   PositionSettled: new Uint8Array([75, 100, 92, 189, 245, 116, 252, 221]),
+  RateSourceSet: new Uint8Array([206, 95, 179, 71, 185, 9, 240, 121]),
   SettlementPriceSet: new Uint8Array([79, 149, 27, 101, 51, 181, 223, 152]),
   Traded: new Uint8Array([225, 202, 73, 175, 147, 43, 160, 150]),
   UnderlyingRefreshed: new Uint8Array([124, 225, 106, 120, 47, 239, 138, 114]),
@@ -114,6 +115,7 @@ export const PROGRAM_ERRORS = [
   { code: 6069, name: "NotPerpetual", message: "this instruction applies to perpetuals only" },
   { code: 6070, name: "RateSourceMismatch", message: "the rate source account is not the one pinned for this asset, or does not issue its mint" },
   { code: 6071, name: "RateOutOfBounds", message: "the rate source's exchange rate is zero or above its bound" },
+  { code: 6072, name: "RateSourceLocked", message: "an asset's rate source is set once, before its first deposit" },
 ] as const;
 
 export type ProgramErrorName = (typeof PROGRAM_ERRORS)[number]["name"];

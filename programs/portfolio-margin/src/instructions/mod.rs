@@ -27,7 +27,9 @@ pub use market::{
     underlying_register::*, underlying_update::*, vol_surface_publish::*,
 };
 #[allow(ambiguous_glob_reexports)]
-pub use registry::{collateral_register::*, collateral_update::*, params_apply::*, params_propose::*};
+pub use registry::{
+    collateral_register::*, collateral_set_rate_source::*, collateral_update::*, params_apply::*, params_propose::*,
+};
 #[allow(ambiguous_glob_reexports)]
 pub use report::margin_report::*;
 #[allow(ambiguous_glob_reexports)]

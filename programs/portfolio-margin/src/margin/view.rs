@@ -2,8 +2,8 @@
 //! instruction. It copies what the kernel needs and holds no borrow of account data, so the
 //! handler can still write to the same accounts (open interest, balances) afterwards.
 use crate::error::PmError;
-use crate::oracle::{OracleLimits, PriceBand, pyth};
-use crate::state::{CollateralAsset, Instrument, Underlying, seeds};
+use crate::oracle::{OracleLimits, PriceBand, pyth, stake_pool};
+use crate::state::{CollateralAsset, Instrument, RateSource, Underlying, seeds};
 use anchor_lang::prelude::*;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
@@ -60,7 +60,12 @@ pub struct MarketView {
     risks: Vec<InstrumentRisk>,
     pub assets: Vec<(Pubkey, CollateralAsset)>,
     oracles: Vec<Oracle>,
+    /// Stake pools passed for receipt-token assets (read with their owner and layout checked).
+    pools: Vec<(Pubkey, Result<stake_pool::PoolState>)>,
     pub now: i64,
+    /// The epoch a pool's rate must be from (on chain: read from the clock when a pool is
+    /// passed; off chain: [`MarketView::with_epoch`]). None: no rate-sourced price is current.
+    pub epoch: Option<u64>,
 }
 
 /// The field at `offset` of a zero-copy account's struct (after its 8-byte discriminator).
@@ -86,6 +91,9 @@ impl MarketView {
             let data = info.try_borrow_data()?;
             view.add(RawAccount { key: info.key, owner: info.owner, data: &data })?;
         }
+        if !view.pools.is_empty() {
+            view.epoch = Some(Clock::get()?.epoch);
+        }
         Ok(view)
     }
 
@@ -108,7 +116,9 @@ impl MarketView {
             risks: Vec::with_capacity(n),
             assets: Vec::with_capacity(8),
             oracles: Vec::with_capacity(8),
+            pools: Vec::new(),
             now,
+            epoch: None,
         }
     }
 
@@ -155,6 +165,8 @@ impl MarketView {
                 require!(asset.version == CollateralAsset::VERSION, PmError::UnsupportedVersion);
                 self.assets.push((*a.key, asset));
             }
+        } else if *a.owner == stake_pool::PROGRAM_ID {
+            self.pools.push((*a.key, stake_pool::read(a.owner, d)));
         } else if let Ok(update) = PriceUpdateV2::try_deserialize(&mut &d[..]) {
             // Shaped like a Pyth update, whoever owns it: the owner is checked when read, so a
             // look-alike is refused, not skipped.
@@ -200,9 +212,28 @@ impl MarketView {
         self.assets.iter().find(|(k, _)| k == key).map(|(_, a)| a).ok_or_else(|| PmError::AccountsMismatch.into())
     }
 
-    /// The price of `asset` from the Pyth account carrying its feed, under its rules.
+    /// The epoch rate-sourced prices are read at (off chain: the cluster's current epoch).
+    pub fn with_epoch(mut self, epoch: u64) -> Self {
+        self.epoch = Some(epoch);
+        self
+    }
+
+    /// The price of `asset` from the Pyth account carrying its feed, under its rules; for a
+    /// receipt token, times its exchange rate from the pinned issuer account (which must be
+    /// passed, current and valid: otherwise the asset's oracle counts as refused).
     pub fn price(&self, asset: &CollateralAsset) -> Result<PriceBand> {
-        self.price_for(&asset.oracle_limits())
+        let band = self.price_for(&asset.oracle_limits())?;
+        match asset.rate_source {
+            RateSource::None => Ok(band),
+            RateSource::SplStakePool => {
+                let (_, pool) =
+                    self.pools.iter().find(|(k, _)| *k == asset.rate_account).ok_or(PmError::OracleMissing)?;
+                let pool = pool.as_ref().map_err(|_| PmError::OracleMalformed)?;
+                let epoch = self.epoch.ok_or(PmError::OracleStale)?;
+                let rate = stake_pool::rate(pool, &asset.mint, asset.decimals, epoch)?;
+                stake_pool::apply(band, rate)
+            }
+        }
     }
 
     pub fn price_for(&self, limits: &OracleLimits) -> Result<PriceBand> {

@@ -24,7 +24,7 @@ pub const PROGRAM_ID: Pubkey = pubkey!("SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNak
 /// `account_type` u8, then manager, staker, stake_deposit_authority (32 each), the withdraw
 /// bump (u8), validator_list, reserve_stake, pool_mint, manager_fee_account, token_program_id
 /// (32 each), total_lamports, pool_token_supply, last_update_epoch (u64 each).
-mod layout {
+pub mod layout {
     pub const ACCOUNT_TYPE: usize = 0;
     /// `AccountType::StakePool` (0 is uninitialized, 2 a validator list).
     pub const STAKE_POOL: u8 = 1;

@@ -65,7 +65,22 @@ pub struct CollateralAsset {
     /// into balances by settlement and by liquidations' realized P&L), so that the balances net
     /// of debts == `total_deposits` + this (less the dust socialization leaves in the vault).
     pub net_cash: i64,
-    pub reserved: [u8; 39],
+    /// Where a receipt token's exchange rate is read ([`RateSource::None`]: a plain token,
+    /// priced by its feed alone). Set once, before the first deposit (`collateral_set_rate_source`).
+    pub rate_source: RateSource,
+    /// The pinned account of `rate_source` (an SPL stake pool); default when none.
+    pub rate_account: Pubkey,
+    pub reserved: [u8; 6],
+}
+
+/// How an asset's price is made: its feed alone, or a receipt token's exchange rate (read from
+/// its issuer's own account) x its feed (the underlying's, e.g. SOL/USD for an LST).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RateSource {
+    #[default]
+    None,
+    /// `oracle::stake_pool`: total_lamports / pool_token_supply of an SPL stake pool.
+    SplStakePool,
 }
 
 /// The loss index's fixed-point one (2^60): [`CollateralAsset::loss_index`] at no loss.

@@ -518,7 +518,9 @@ mod tests {
             is_quote: 1,
             loss_index: 0, // an account from before the field: reads as one
             net_cash: -200,
-            reserved: [0; 39],
+            rate_source: crate::state::RateSource::None,
+            rate_account: Pubkey::default(),
+            reserved: [0; 6],
         };
         assert_eq!(asset.loss_index(), ONE);
         // Balances net of debts are 800 with the loss of 200 written off: holders hold 1,000.

@@ -43,8 +43,12 @@ import {
 import {
   getCollateralParamsDecoder,
   getCollateralParamsEncoder,
+  getRateSourceDecoder,
+  getRateSourceEncoder,
   type CollateralParams,
   type CollateralParamsArgs,
+  type RateSource,
+  type RateSourceArgs,
 } from "../types";
 
 export const COLLATERAL_ASSET_DISCRIMINATOR: ReadonlyUint8Array =
@@ -100,6 +104,13 @@ export type CollateralAsset = {
    * of debts == `total_deposits` + this (less the dust socialization leaves in the vault).
    */
   netCash: bigint;
+  /**
+   * Where a receipt token's exchange rate is read ([`RateSource::None`]: a plain token,
+   * priced by its feed alone). Set once, before the first deposit (`collateral_set_rate_source`).
+   */
+  rateSource: RateSource;
+  /** The pinned account of `rate_source` (an SPL stake pool); default when none. */
+  rateAccount: Address;
   reserved: ReadonlyUint8Array;
 };
 
@@ -146,6 +157,13 @@ export type CollateralAssetArgs = {
    * of debts == `total_deposits` + this (less the dust socialization leaves in the vault).
    */
   netCash: number | bigint;
+  /**
+   * Where a receipt token's exchange rate is read ([`RateSource::None`]: a plain token,
+   * priced by its feed alone). Set once, before the first deposit (`collateral_set_rate_source`).
+   */
+  rateSource: RateSourceArgs;
+  /** The pinned account of `rate_source` (an SPL stake pool); default when none. */
+  rateAccount: Address;
   reserved: ReadonlyUint8Array;
 };
 
@@ -167,7 +185,9 @@ export function getCollateralAssetEncoder(): FixedSizeEncoder<CollateralAssetArg
       ["isQuote", getU8Encoder()],
       ["lossIndex", getU64Encoder()],
       ["netCash", getI64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 39)],
+      ["rateSource", getRateSourceEncoder()],
+      ["rateAccount", getAddressEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 6)],
     ]),
     (value) => ({ ...value, discriminator: COLLATERAL_ASSET_DISCRIMINATOR }),
   );
@@ -190,7 +210,9 @@ export function getCollateralAssetDecoder(): FixedSizeDecoder<CollateralAsset> {
     ["isQuote", getU8Decoder()],
     ["lossIndex", getU64Decoder()],
     ["netCash", getI64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 39)],
+    ["rateSource", getRateSourceDecoder()],
+    ["rateAccount", getAddressDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 6)],
   ]);
 }
 

@@ -158,6 +158,8 @@ export const PORTFOLIO_MARGIN_ERROR__NOT_PERPETUAL = 0x17b5; // 6069
 export const PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_MISMATCH = 0x17b6; // 6070
 /** RateOutOfBounds: the rate source's exchange rate is zero or above its bound */
 export const PORTFOLIO_MARGIN_ERROR__RATE_OUT_OF_BOUNDS = 0x17b7; // 6071
+/** RateSourceLocked: an asset's rate source is set once, before its first deposit */
+export const PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_LOCKED = 0x17b8; // 6072
 
 export type PortfolioMarginError =
   | typeof PORTFOLIO_MARGIN_ERROR__ACCOUNT_CORRUPT
@@ -214,6 +216,7 @@ export type PortfolioMarginError =
   | typeof PORTFOLIO_MARGIN_ERROR__PRICE_OUT_OF_BAND
   | typeof PORTFOLIO_MARGIN_ERROR__QUOTE_EXPIRED
   | typeof PORTFOLIO_MARGIN_ERROR__RATE_OUT_OF_BOUNDS
+  | typeof PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_LOCKED
   | typeof PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_MISMATCH
   | typeof PORTFOLIO_MARGIN_ERROR__REFRESH_TOO_SOON
   | typeof PORTFOLIO_MARGIN_ERROR__RISK_STALE
@@ -291,6 +294,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [PORTFOLIO_MARGIN_ERROR__PRICE_OUT_OF_BAND]: `trade price is outside the underlying's band around the crank's fair value`,
     [PORTFOLIO_MARGIN_ERROR__QUOTE_EXPIRED]: `maker quote has expired`,
     [PORTFOLIO_MARGIN_ERROR__RATE_OUT_OF_BOUNDS]: `the rate source's exchange rate is zero or above its bound`,
+    [PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_LOCKED]: `an asset's rate source is set once, before its first deposit`,
     [PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_MISMATCH]: `the rate source account is not the one pinned for this asset, or does not issue its mint`,
     [PORTFOLIO_MARGIN_ERROR__REFRESH_TOO_SOON]: `the underlying's snapshot was refreshed less than min_refresh_secs ago`,
     [PORTFOLIO_MARGIN_ERROR__RISK_STALE]: `risk cache is stale: refresh the underlying, then its instruments, in one transaction`,

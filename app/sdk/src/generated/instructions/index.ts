@@ -11,6 +11,7 @@ export * from "./accountSetDelegate";
 export * from "./collateralApply";
 export * from "./collateralPropose";
 export * from "./collateralRegister";
+export * from "./collateralSetRateSource";
 export * from "./collateralUpdate";
 export * from "./configAcceptAuthority";
 export * from "./configInit";

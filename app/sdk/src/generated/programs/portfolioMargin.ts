@@ -59,6 +59,7 @@ import {
   getCollateralApplyInstructionAsync,
   getCollateralProposeInstructionAsync,
   getCollateralRegisterInstructionAsync,
+  getCollateralSetRateSourceInstructionAsync,
   getCollateralUpdateInstructionAsync,
   getConfigAcceptAuthorityInstructionAsync,
   getConfigInitInstructionAsync,
@@ -93,6 +94,7 @@ import {
   parseCollateralApplyInstruction,
   parseCollateralProposeInstruction,
   parseCollateralRegisterInstruction,
+  parseCollateralSetRateSourceInstruction,
   parseCollateralUpdateInstruction,
   parseConfigAcceptAuthorityInstruction,
   parseConfigInitInstruction,
@@ -127,6 +129,7 @@ import {
   type CollateralApplyAsyncInput,
   type CollateralProposeAsyncInput,
   type CollateralRegisterAsyncInput,
+  type CollateralSetRateSourceAsyncInput,
   type CollateralUpdateAsyncInput,
   type ConfigAcceptAuthorityAsyncInput,
   type ConfigInitAsyncInput,
@@ -150,6 +153,7 @@ import {
   type ParsedCollateralApplyInstruction,
   type ParsedCollateralProposeInstruction,
   type ParsedCollateralRegisterInstruction,
+  type ParsedCollateralSetRateSourceInstruction,
   type ParsedCollateralUpdateInstruction,
   type ParsedConfigAcceptAuthorityInstruction,
   type ParsedConfigInitInstruction,
@@ -296,6 +300,7 @@ export enum PortfolioMarginInstruction {
   CollateralApply,
   CollateralPropose,
   CollateralRegister,
+  CollateralSetRateSource,
   CollateralUpdate,
   ConfigAcceptAuthority,
   ConfigInit,
@@ -385,6 +390,17 @@ export function identifyPortfolioMarginInstruction(
     )
   ) {
     return PortfolioMarginInstruction.CollateralRegister;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([254, 135, 95, 215, 182, 169, 186, 205]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginInstruction.CollateralSetRateSource;
   }
   if (
     containsBytes(
@@ -730,6 +746,9 @@ export type ParsedPortfolioMarginInstruction<
       instructionType: PortfolioMarginInstruction.CollateralRegister;
     } & ParsedCollateralRegisterInstruction<TProgram>)
   | ({
+      instructionType: PortfolioMarginInstruction.CollateralSetRateSource;
+    } & ParsedCollateralSetRateSourceInstruction<TProgram>)
+  | ({
       instructionType: PortfolioMarginInstruction.CollateralUpdate;
     } & ParsedCollateralUpdateInstruction<TProgram>)
   | ({
@@ -855,6 +874,13 @@ export function parsePortfolioMarginInstruction<TProgram extends string>(
       return {
         instructionType: PortfolioMarginInstruction.CollateralRegister,
         ...parseCollateralRegisterInstruction(instruction),
+      };
+    }
+    case PortfolioMarginInstruction.CollateralSetRateSource: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PortfolioMarginInstruction.CollateralSetRateSource,
+        ...parseCollateralSetRateSourceInstruction(instruction),
       };
     }
     case PortfolioMarginInstruction.CollateralUpdate: {
@@ -1113,6 +1139,10 @@ export type PortfolioMarginPluginInstructions = {
     input: MakeOptional<CollateralRegisterAsyncInput, "payer">,
   ) => ReturnType<typeof getCollateralRegisterInstructionAsync> &
     SelfPlanAndSendFunctions;
+  collateralSetRateSource: (
+    input: CollateralSetRateSourceAsyncInput,
+  ) => ReturnType<typeof getCollateralSetRateSourceInstructionAsync> &
+    SelfPlanAndSendFunctions;
   collateralUpdate: (
     input: CollateralUpdateAsyncInput,
   ) => ReturnType<typeof getCollateralUpdateInstructionAsync> &
@@ -1301,6 +1331,11 @@ export function portfolioMarginProgram() {
                 ...input,
                 payer: input.payer ?? client.payer,
               }),
+            ),
+          collateralSetRateSource: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getCollateralSetRateSourceInstructionAsync(input),
             ),
           collateralUpdate: (input) =>
             addSelfPlanAndSendFunctions(

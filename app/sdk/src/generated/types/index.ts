@@ -48,6 +48,8 @@ export * from "./positionLiquidatedEvent";
 export * from "./positionSettledEvent";
 export * from "./positionSlot";
 export * from "./positionTake";
+export * from "./rateSource";
+export * from "./rateSourceSetEvent";
 export * from "./riskSnapshot";
 export * from "./scanLevel";
 export * from "./settlementPriceSetEvent";

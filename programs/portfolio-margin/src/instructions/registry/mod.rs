@@ -1,4 +1,5 @@
 pub mod collateral_register;
+pub mod collateral_set_rate_source;
 pub mod collateral_update;
 pub mod params_apply;
 pub mod params_propose;
