@@ -48,7 +48,7 @@ async function remaining(rule: { accounts: any[]; market: any; writable_instrume
     async assetInfo(asset) {
       const a = rule.market.assets[asset];
       if (!a) throw new Error(`fixture market lacks asset ${asset}`);
-      return { oracle: a.oracle ?? undefined, group: a.group };
+      return { oracle: a.oracle ?? undefined, group: a.group, rateAccount: a.rate_account ?? undefined };
     },
     async instrumentUnderlying(instrument) {
       const u = rule.market.instruments[instrument];

@@ -22,7 +22,7 @@ import { EVENT_DISCRIMINATORS } from '../app/sdk/src/generated/idlExtras.ts';
 const keys = async (n: number) => Promise.all(Array.from({ length: n }, async () => (await generateKeyPairSigner()).address));
 
 test('remaining accounts: assets, oracles, underlyings, instruments; each once; instruments writable only for liquidations', async () => {
-  const [a1, a2, o1, o2, u0, u1, i1, i2] = await keys(8);
+  const [a1, a2, o1, o2, u0, u1, i1, i2, a3, o3, rate] = await keys(11);
   const r = new RemainingAccounts()
     .asset(a1, o1)
     .asset(a2, o2, u1) // mapped to u1
@@ -31,6 +31,9 @@ test('remaining accounts: assets, oracles, underlyings, instruments; each once; 
     .asset(a1, o1) // the second account holds the same asset: nothing new
     .instrument(i1, u0);
   assert.deepEqual(r.keys(), [a1, a2, o1, o2, u1, u0, i1, i2]);
+  // A receipt token (an LST): its rate account right after its price account.
+  r.asset(a3, o3, undefined, rate);
+  assert.deepEqual(r.keys(), [a1, a2, a3, o1, o2, o3, rate, u1, u0, i1, i2]);
   assert.ok(r.metas().every((m) => m.role === AccountRole.READONLY));
   const w = r.metas(true);
   assert.deepEqual(w.filter((m) => m.role === AccountRole.WRITABLE).map((m) => m.address), [i1, i2]);

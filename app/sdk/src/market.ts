@@ -5,7 +5,8 @@
 // Instrument, the Underlying of every instrument and of every asset mapped to a risk group.
 // Order: four groups, each in order of first appearance, no address twice (the program refuses
 // duplicates): 1. assets (the accounts' balances in slot order, first account first);
-// 2. their price accounts, same order; 3. underlyings (mapped assets', then each position's
+// 2. their price accounts, same order, each followed by the asset's rate account if it is a
+// receipt token (an SPL stake pool); 3. underlyings (mapped assets', then each position's
 // instrument's); 4. instruments (slot order). All read-only, except a liquidation's
 // instruments (open interest moves).
 import { AccountRole, type AccountMeta, type Address } from '@solana/kit';
@@ -13,6 +14,7 @@ import type { AccountSource } from './chain.ts';
 import { NO_GROUP } from './constants.ts';
 import { getCollateralAssetDecoder, type CollateralAsset } from './generated/accounts/collateralAsset.ts';
 import { getUnderlyingDecoder, type Underlying } from './generated/accounts/underlying.ts';
+import { RateSource } from './generated/types/index.ts';
 import { underlyingPda } from './pda.ts';
 import { decodeInstrument, decodeMarginAccount, type InstrumentData, type MarginAccountData } from './zeroCopy.ts';
 
@@ -83,7 +85,8 @@ export class MarketIndex implements MarketAccounts {
   /** What the rule needs of an asset: its price account (by feed id) and its mapping. */
   async assetInfo(asset: Address): Promise<AssetInfo> {
     const a = await this.asset(asset);
-    return { oracle: this.oracles.get(feedKey(a.params.feedId)), group: a.params.group };
+    const rateAccount = a.rateSource !== RateSource.None ? a.rateAccount : undefined;
+    return { oracle: this.oracles.get(feedKey(a.params.feedId)), group: a.params.group, rateAccount };
   }
 
   async instrumentUnderlying(instrument: Address): Promise<Address> {
@@ -118,8 +121,9 @@ export class MarketIndex implements MarketAccounts {
   }
 }
 
-/** What the rule needs to know of an asset (crates/client's `AssetInfo`). */
-export type AssetInfo = { oracle?: Address; group: number };
+/** What the rule needs to know of an asset (crates/client's `AssetInfo`): its price account,
+ * its mapping, and a receipt token's pinned exchange-rate account. */
+export type AssetInfo = { oracle?: Address; group: number; rateAccount?: Address };
 
 /** The market as a client knows it (crates/client's `MarketAccounts`): `MarketIndex` fetches
  * it from a chain; tests/fixture.test.ts gives it from the Rust fixture. */
@@ -134,7 +138,7 @@ export type AccountHoldings = { balances: readonly { asset: Address }[]; positio
 export async function addAssetTo(r: RemainingAccounts, asset: Address, market: MarketAccounts): Promise<RemainingAccounts> {
   const info = await market.assetInfo(asset);
   const mapped = info.group !== NO_GROUP ? await underlyingPda(info.group) : undefined;
-  return r.asset(asset, info.oracle, mapped);
+  return r.asset(asset, info.oracle, mapped, info.rateAccount);
 }
 
 export async function addInstrumentTo(r: RemainingAccounts, instrument: Address, market: MarketAccounts): Promise<RemainingAccounts> {
@@ -169,10 +173,12 @@ export class RemainingAccounts {
     if (!v.includes(k)) v.push(k);
   }
 
-  /** A collateral asset, its price account, and (mapped) the underlying it moves with. */
-  asset(asset: Address, oracle?: Address, mappedUnderlying?: Address): this {
+  /** A collateral asset, its price account (then a receipt token's rate account), and (mapped)
+   * the underlying it moves with. */
+  asset(asset: Address, oracle?: Address, mappedUnderlying?: Address, rateAccount?: Address): this {
     RemainingAccounts.push(this.assets, asset);
     if (oracle) RemainingAccounts.push(this.oracles, oracle);
+    if (rateAccount) RemainingAccounts.push(this.oracles, rateAccount);
     if (mappedUnderlying) RemainingAccounts.push(this.underlyings, mappedUnderlying);
     return this;
   }
