@@ -31,7 +31,12 @@ fn zero_copy<T: bytemuck::Pod>(data: &[u8]) -> Option<T> {
 impl Book {
     /// Every program account, and the oracle accounts in `oracles`.
     pub async fn load<C: Chain>(chain: &mut C, oracles: &Oracles) -> Result<Book, ChainError> {
-        let all = chain.program_accounts().await?;
+        // One filtered getProgramAccounts per account type (discriminator, size): only what
+        // the keeper reads, never another program version's leftovers.
+        let mut all = vec![];
+        for filter in pm_client::filters::all() {
+            all.extend(chain.program_accounts(&filter).await?);
+        }
         let mut config = None;
         let (mut assets, mut underlyings, mut instruments, mut accounts) = (vec![], vec![], vec![], vec![]);
         let mut raw = HashMap::new();

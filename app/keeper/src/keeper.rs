@@ -4,6 +4,7 @@
 //! retried with backoff.
 use crate::book::{Book, Oracles};
 use crate::chain::{Chain, ChainError, PACKET_BYTES, error_name, legacy_size};
+use crate::metrics::{Counters, PassMetrics};
 use crate::{info, warn};
 use anchor_lang::AnchorDeserialize;
 use anchor_lang::prelude::Pubkey;
@@ -15,6 +16,7 @@ use portfolio_margin::state::MarginAccount;
 use solana_keypair::Keypair;
 use solana_message::AddressLookupTableAccount;
 use solana_signer::Signer;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -90,6 +92,9 @@ pub struct Keeper {
     pub settings: Settings,
     /// Its address lookup table, once a transaction needed one.
     table: std::sync::Mutex<Option<AddressLookupTableAccount>>,
+    /// This pass's counters (RPC errors, accounts scanned) and the number of passes run.
+    counters: Counters,
+    passes: std::sync::atomic::AtomicU64,
 }
 
 /// The insurance fund (the vault authority's margin account 0).
@@ -99,7 +104,14 @@ pub fn insurance_pda() -> Pubkey {
 
 impl Keeper {
     pub fn new(wallet: Keypair, margin: Pubkey, settings: Settings) -> Self {
-        Keeper { wallet, margin, settings, table: Default::default() }
+        Keeper {
+            wallet,
+            margin,
+            settings,
+            table: Default::default(),
+            counters: Counters::default(),
+            passes: Default::default(),
+        }
     }
 
     /// The lookup table the keeper created, if a transaction needed one.
@@ -150,12 +162,18 @@ impl Keeper {
         loop {
             match op().await {
                 Err(ChainError::Transport(e)) if attempt < self.settings.retries => {
+                    self.counters.rpc_errors.fetch_add(1, Ordering::Relaxed);
                     warn!("{what} failed ({e}); retry {attempt} in {wait:?}");
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                     attempt += 1;
                 }
-                other => return other,
+                other => {
+                    if matches!(other, Err(ChainError::Transport(_))) {
+                        self.counters.rpc_errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return other;
+                }
             }
         }
     }
@@ -207,6 +225,34 @@ impl Keeper {
 
     async fn load<C: Chain>(&self, chain: &mut C) -> Result<Book, ChainError> {
         self.retry("reading accounts", async || Book::load(chain, &self.settings.oracles).await).await
+    }
+
+    /// One pass with its metrics line ([`crate::metrics`]): outcomes counted, RPC errors seen
+    /// (retried or not), margin accounts evaluated, wall time.
+    pub async fn pass<C: Chain>(&self, chain: &mut C) -> (Result<Vec<Outcome>, ChainError>, PassMetrics) {
+        let start = std::time::Instant::now();
+        self.counters.reset();
+        let r = self.tick(chain).await;
+        let mut m = PassMetrics {
+            pass: self.passes.fetch_add(1, Ordering::Relaxed) + 1,
+            ts: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            ok: r.is_ok(),
+            accounts_scanned: self.counters.accounts_scanned.load(Ordering::Relaxed),
+            rpc_errors: self.counters.rpc_errors.load(Ordering::Relaxed),
+            duration_ms: start.elapsed().as_millis() as u64,
+            ..PassMetrics::default()
+        };
+        match &r {
+            Ok(outcomes) => m.count(outcomes),
+            Err(e) => {
+                // A transport error straight from the chain (not through a retry) counts too.
+                if matches!(e, ChainError::Transport(_)) && m.rpc_errors == 0 {
+                    m.rpc_errors = 1;
+                }
+                m.error = Some(e.to_string());
+            }
+        }
+        (r, m)
     }
 
     /// One pass over the chain.
@@ -335,6 +381,7 @@ impl Keeper {
     /// Accounts under maintenance by the program's own code, with the program's plan for each.
     pub async fn scan<C: Chain>(&self, chain: &mut C, book: &Book, now: i64) -> Vec<(Pubkey, LiquidationPlan)> {
         let mut found = vec![];
+        self.counters.accounts_scanned.store(book.accounts.len() as u64, Ordering::Relaxed);
         for (key, acc) in &book.accounts {
             if *key == self.margin || *key == insurance_pda() || acc.n_positions + acc.n_balances == 0 {
                 continue;

@@ -6,3 +6,4 @@ pub mod chain;
 pub mod demo;
 pub mod keeper;
 pub mod log;
+pub mod metrics;

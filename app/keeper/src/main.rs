@@ -68,6 +68,11 @@ struct RunArgs {
     /// One pass, then exit (for cron and scripts).
     #[arg(long)]
     once: bool,
+    /// Also append each pass's metrics line (JSON, one line per pass: accounts scanned,
+    /// liquidations, lost races, RPC errors, pass duration...) to this file. The line always
+    /// goes to stdout.
+    #[arg(long, env = "PM_METRICS_FILE", value_name = "PATH")]
+    metrics_file: Option<std::path::PathBuf>,
 }
 
 fn parse_oracles(list: &[String]) -> Result<Oracles, String> {
@@ -105,6 +110,13 @@ async fn run(args: RunArgs) -> Result<(), String> {
         refresh_after_secs: args.refresh_secs,
         min_discount: ((args.min_discount_bps as u128 * (1u128 << 48)) / 10_000) as i64,
     };
+    if let Some(path) = &args.metrics_file {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("--metrics-file {}: {e}", path.display()))?;
+    }
     info!("keeper {} (margin account {margin}) on {}", wallet.pubkey(), args.rpc_url);
     let keeper = Keeper::new(wallet, margin, settings);
     let mut chain = RpcChain::new(args.rpc_url.clone());
@@ -114,12 +126,15 @@ async fn run(args: RunArgs) -> Result<(), String> {
                 info!("Ctrl-C: stopping");
                 return Ok(());
             }
-            r = keeper.tick(&mut chain) => match r {
-                Ok(outcomes) => {
-                    let n = outcomes.iter().filter(|o| matches!(o, Outcome::Liquidated { .. })).count();
-                    info!("pass done: {} action(s), {n} liquidation(s)", outcomes.len());
+            (r, metrics) = keeper.pass(&mut chain) => {
+                match r {
+                    Ok(outcomes) => {
+                        let n = outcomes.iter().filter(|o| matches!(o, Outcome::Liquidated { .. })).count();
+                        info!("pass done: {} action(s), {n} liquidation(s)", outcomes.len());
+                    }
+                    Err(e) => warn!("pass failed: {e} (will retry next pass)"),
                 }
-                Err(e) => warn!("pass failed: {e} (will retry next pass)"),
+                emit_metrics(&metrics, args.metrics_file.as_deref());
             }
         }
         if args.once {
@@ -131,6 +146,21 @@ async fn run(args: RunArgs) -> Result<(), String> {
                 return Ok(());
             }
             _ = tokio::time::sleep(Duration::from_secs(args.interval_secs)) => {}
+        }
+    }
+}
+
+/// The pass's metrics line on stdout, and appended to `file` if given (a write failure is
+/// logged, never fatal).
+fn emit_metrics(m: &keeper::metrics::PassMetrics, file: Option<&std::path::Path>) {
+    use std::io::Write;
+    let line = m.line();
+    println!("{line}");
+    if let Some(path) = file {
+        let r =
+            std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| writeln!(f, "{line}"));
+        if let Err(e) = r {
+            warn!("metrics file {}: {e}", path.display());
         }
     }
 }

@@ -11,9 +11,18 @@ fn keeper(args: &[&str]) -> (bool, String) {
 fn help_explains_every_flag_and_its_environment_variable() {
     let (ok, text) = keeper(&["run", "--help"]);
     assert!(ok);
-    for flag in
-        ["--rpc-url", "--keypair", "--oracle", "--cu-limit", "--cu-price", "--max-retries", "--once", "PM_RPC_URL"]
-    {
+    for flag in [
+        "--rpc-url",
+        "--keypair",
+        "--oracle",
+        "--cu-limit",
+        "--cu-price",
+        "--max-retries",
+        "--once",
+        "--metrics-file",
+        "PM_RPC_URL",
+        "PM_METRICS_FILE",
+    ] {
         assert!(text.contains(flag), "{flag} missing from help:\n{text}");
     }
     let (ok, text) = keeper(&["--help"]);
@@ -62,4 +71,19 @@ fn bad_input_is_named_not_a_panic() {
     ];
     let (ok, text) = keeper(&args);
     assert!(ok && text.contains("pass failed"), "{text}");
+    // The pass's metrics line: on stdout, and appended to --metrics-file.
+    let metrics = dir.join("metrics.jsonl");
+    let _ = std::fs::remove_file(&metrics);
+    let with_file = [&args[..], &["--metrics-file", metrics.to_str().unwrap()]].concat();
+    let (ok, text) = keeper(&with_file);
+    assert!(ok && text.contains("\"metric\":\"keeper_pass\""), "{text}");
+    let written = std::fs::read_to_string(&metrics).unwrap();
+    assert_eq!(written.lines().count(), 1, "{written}");
+    let line: serde_json::Value = serde_json::from_str(written.trim()).unwrap();
+    assert_eq!((line["ok"].as_bool(), line["rpc_errors"].as_u64()), (Some(false), Some(1)), "{line}");
+    assert!(line["error"].as_str().unwrap().contains("transport"), "{line}");
+    // A metrics file that cannot be written is refused before the first pass.
+    let bad = [&args[..], &["--metrics-file", "/nonexistent/dir/m.jsonl"]].concat();
+    let (ok, text) = keeper(&bad);
+    assert!(!ok && text.contains("--metrics-file"), "{text}");
 }

@@ -3,7 +3,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use keeper::book::{Book, Oracles};
 use keeper::chain::local::LocalChain;
-use keeper::chain::{Chain, ChainError};
+use keeper::chain::{AccountFilter, Chain, ChainError};
 use keeper::keeper::{Keeper, Outcome, Settings};
 use localnet::market::*;
 use localnet::*;
@@ -78,8 +78,8 @@ impl Chain for Flaky<'_> {
     async fn now(&mut self) -> Result<i64, ChainError> {
         self.inner.now().await
     }
-    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError> {
-        self.inner.program_accounts().await
+    async fn program_accounts(&mut self, filter: &AccountFilter) -> Result<Vec<(Pubkey, Account)>, ChainError> {
+        self.inner.program_accounts(filter).await
     }
     async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
         self.inner.accounts(keys).await
@@ -214,4 +214,73 @@ async fn the_largest_account_goes_through_a_lookup_table_in_one_v0_transaction()
     assert_eq!(m.env.margin(&k.margin).await.n_positions as usize, n);
     let table = k.lookup_table().expect("the liquidation needed a lookup table");
     assert!(m.env.account(&table).await.is_some());
+}
+
+#[tokio::test]
+async fn a_pass_reports_one_metrics_line() {
+    let mut m = Market::new().await;
+    let (victim, feeds) = underwater(&mut m).await;
+    let oracles = feeds.by_feed();
+    let mut k = keeper_with(&mut m, &oracles).await;
+    k.settings.backoff = Duration::from_millis(1);
+    // Two transport failures on the way: counted, retried, the liquidation lands.
+    let mut chain = Flaky { inner: LocalChain { env: &mut m.env }, failures: 2, sends: 0 };
+    let (r, metrics) = k.pass(&mut chain).await;
+    let out = r.unwrap();
+    assert!(out.iter().any(|o| matches!(o, Outcome::Liquidated { account, .. } if *account == victim)), "{out:?}");
+    // Margin accounts: maker, victim, the keeper's and the insurance fund.
+    assert_eq!(
+        (metrics.pass, metrics.ok, metrics.accounts_scanned, metrics.liquidations, metrics.rpc_errors),
+        (1, true, 4, 1, 2),
+        "{metrics:?}"
+    );
+    let line: serde_json::Value = serde_json::from_str(&metrics.line()).expect("one JSON object");
+    assert!(!metrics.line().contains('\n'));
+    assert_eq!(line["metric"], "keeper_pass");
+    for key in ["accounts_scanned", "liquidations", "lost_races", "rpc_errors", "duration_ms"] {
+        assert!(line[key].is_u64(), "{key} in {line}");
+    }
+    assert_eq!((line["liquidations"].as_u64(), line["rpc_errors"].as_u64()), (Some(1), Some(2)));
+    // The next pass: nothing to do, counters start again.
+    let mut chain = LocalChain { env: &mut m.env };
+    let (_, next) = k.pass(&mut chain).await;
+    assert_eq!((next.pass, next.liquidations, next.rpc_errors), (2, 0, 0), "{next:?}");
+}
+
+#[tokio::test]
+async fn get_program_accounts_is_filtered_by_discriminator_and_size() {
+    use keeper::chain::rpc::RpcChain;
+    use localnet::fake_rpc::FakeRpc;
+    let mut m = Market::new().await;
+    let (victim, feeds) = underwater(&mut m).await;
+    let rpc = FakeRpc::from_env(&mut m.env).await;
+    // A program account with a margin account's discriminator but another size (an older
+    // layout, say): not a margin account.
+    let filter = pm_client::filters::margin_accounts();
+    let mut decoy = m.env.account(&victim).await.unwrap();
+    decoy.data.truncate(200);
+    rpc.set_account(Pubkey::new_unique(), decoy);
+    let mut chain = RpcChain::new(rpc.url.clone());
+    let found = chain.program_accounts(&filter).await.unwrap();
+    assert_eq!(found.len(), 3, "maker, victim, the insurance fund; not the decoy");
+    assert!(found.iter().any(|(k, _)| *k == victim));
+    // The request: memcmp of the discriminator (base58) at offset 0, dataSize, base64 data.
+    let body = rpc.requests("getProgramAccounts").pop().unwrap();
+    assert_eq!(body["params"][0], portfolio_margin::ID.to_string());
+    let cfg = &body["params"][1];
+    let filters = cfg["filters"].as_array().unwrap();
+    assert_eq!(filters.len(), 2, "{cfg}");
+    assert_eq!(filters[0]["memcmp"]["offset"], 0);
+    let disc = <portfolio_margin::state::MarginAccount as anchor_lang::Discriminator>::DISCRIMINATOR;
+    let bytes = filters[0]["memcmp"]["bytes"].as_str().unwrap();
+    assert_eq!(bs58::decode(bytes).into_vec().unwrap(), disc);
+    let size = 8 + std::mem::size_of::<portfolio_margin::state::MarginAccount>() as u64;
+    assert_eq!(filters[1]["dataSize"].as_u64(), Some(size));
+    assert_eq!(cfg["encoding"], "base64");
+    // A whole book through the RPC chain: one filtered request per account type.
+    let before = rpc.requests("getProgramAccounts").len();
+    let book = Book::load(&mut chain, &feeds.by_feed()).await.unwrap();
+    assert_eq!(rpc.requests("getProgramAccounts").len() - before, 5);
+    assert_eq!(book.accounts.len(), 3);
+    assert!(rpc.requests("getProgramAccounts").iter().all(|r| r["params"][1]["filters"].as_array().is_some()));
 }

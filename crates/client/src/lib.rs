@@ -7,6 +7,7 @@
 //! the TypeScript SDK's cross-check (`examples/dump_instructions.rs`, see README.md) all use
 //! it. It links the program crate for its account and argument types, and nothing of a test
 //! chain.
+pub mod filters;
 pub mod ix;
 pub mod pda;
 pub mod remaining;

@@ -3,6 +3,7 @@
 //! keypairs, signed transactions, SPL mints and fake Pyth prices. Program tests, the keeper's
 //! tests and the demo all run on it. `PM_NATIVE=1` runs the program natively instead (for
 //! debugging with a Rust debugger; CI's verdict comes from the `.so`).
+pub mod fake_rpc;
 pub mod market;
 pub mod sysvar_bridge;
 pub mod worst;

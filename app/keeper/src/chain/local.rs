@@ -1,5 +1,5 @@
 //! The embedded local chain (program-test, the program loaded natively).
-use super::{Chain, ChainError, v0_transaction};
+use super::{AccountFilter, Chain, ChainError, v0_transaction};
 use anchor_lang::prelude::{Clock, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use localnet::{Env, custom_code};
@@ -24,13 +24,15 @@ impl Chain for LocalChain<'_> {
         Ok(clock.unix_timestamp)
     }
 
-    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError> {
+    async fn program_accounts(&mut self, filter: &AccountFilter) -> Result<Vec<(Pubkey, Account)>, ChainError> {
         let keys: Vec<Pubkey> = self.env.known.iter().copied().collect();
         let accounts = self.accounts(&keys).await?;
         Ok(keys
             .into_iter()
             .zip(accounts)
-            .filter_map(|(k, a)| a.filter(|a| a.owner == portfolio_margin::ID).map(|a| (k, a)))
+            .filter_map(|(k, a)| {
+                a.filter(|a| a.owner == portfolio_margin::ID && filter.matches(&a.data)).map(|a| (k, a))
+            })
             .collect())
     }
 

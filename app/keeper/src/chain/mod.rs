@@ -5,6 +5,7 @@ pub mod rpc;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+pub use pm_client::filters::AccountFilter;
 use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_message::AddressLookupTableAccount;
@@ -52,8 +53,9 @@ pub fn error_name(c: u32) -> String {
 pub trait Chain {
     /// The cluster's unix time (Clock sysvar).
     async fn now(&mut self) -> Result<i64, ChainError>;
-    /// Every account owned by the portfolio-margin program.
-    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError>;
+    /// The portfolio-margin program's accounts of one type (`getProgramAccounts` with the
+    /// type's discriminator and size filters: `pm_client::filters`).
+    async fn program_accounts(&mut self, filter: &AccountFilter) -> Result<Vec<(Pubkey, Account)>, ChainError>;
     async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError>;
     /// Simulates `ixs` and returns the last instruction's return data.
     async fn simulate(&mut self, ixs: &[Instruction], payer: &Keypair) -> Result<Vec<u8>, ChainError>;

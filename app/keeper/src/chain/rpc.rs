@@ -1,15 +1,18 @@
 //! A cluster through its JSON-RPC endpoint (solana-rpc-client, already in the workspace's
 //! dependency tree through program-test, so it adds nothing to the build).
-use super::{Chain, ChainError, v0_transaction};
+use super::{AccountFilter, Chain, ChainError, v0_transaction};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use base64::Engine;
 use solana_account::Account;
+use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
 use solana_message::AddressLookupTableAccount;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
@@ -38,6 +41,22 @@ fn from_client(e: solana_rpc_client_api::client_error::Error) -> ChainError {
     }
 }
 
+/// The `getProgramAccounts` configuration of `filter`: `memcmp` of the discriminator at offset
+/// 0 (base58), `dataSize` when the type's size is fixed, base64 data.
+pub fn program_accounts_config(filter: &AccountFilter) -> RpcProgramAccountsConfig {
+    let mut filters = vec![RpcFilterType::Memcmp(Memcmp::new_base58_encoded(0, filter.discriminator))];
+    filters.extend(filter.data_size.map(RpcFilterType::DataSize));
+    RpcProgramAccountsConfig {
+        filters: Some(filters),
+        account_config: RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..RpcAccountInfoConfig::default()
+        },
+        ..RpcProgramAccountsConfig::default()
+    }
+}
+
 /// Clock sysvar bytes: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
 const CLOCK_UNIX_TIMESTAMP: std::ops::Range<usize> = 32..40;
 
@@ -49,8 +68,19 @@ impl Chain for RpcChain {
         Ok(i64::from_le_bytes(bytes.try_into().expect("8 bytes")))
     }
 
-    async fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, ChainError> {
-        self.client.get_program_accounts(&portfolio_margin::ID).await.map_err(from_client)
+    async fn program_accounts(&mut self, filter: &AccountFilter) -> Result<Vec<(Pubkey, Account)>, ChainError> {
+        let config = program_accounts_config(filter);
+        let found = self
+            .client
+            .get_program_ui_accounts_with_config(&portfolio_margin::ID, config)
+            .await
+            .map_err(from_client)?;
+        found
+            .into_iter()
+            .map(|(k, ui)| {
+                ui.to_account().map(|a| (k, a)).ok_or(ChainError::Transport(format!("account {k}: undecodable data")))
+            })
+            .collect()
     }
 
     async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
