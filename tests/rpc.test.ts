@@ -23,6 +23,11 @@ import {
   marginReportInstruction,
   sendInstructions,
   simulateView,
+  getProgramAccounts,
+  marginAccountFilters,
+  instrumentFilters,
+  decodeMarginAccount,
+  PROGRAM_ID,
 } from '@portfolio-margin/sdk';
 import { LiteSvmChain, ROOT } from './helpers/litesvm-chain.ts';
 import { Market, USDC } from './helpers/market.ts';
@@ -83,6 +88,14 @@ test('RpcChain: margin report by simulation, and a typed error from the prefligh
     const zero = await depositInstruction({ marginAccount: await marginAccountPda(t.key.address), mint: m.usdcMint, source: t.wallet, depositor: t.key, amount: 0n });
     await assert.rejects(sendInstructions(chain, t.key, [zero]), (e: unknown) => e instanceof PortfolioMarginError && e.is('ZeroAmount') && !!e.logs?.length);
     assert.ok(fut);
+    // Discovery with getProgramAccounts filters: every margin account (the insurance fund's
+    // too), or one owner's; every instrument of the underlying.
+    const all = await getProgramAccounts(chain, PROGRAM_ID, marginAccountFilters());
+    assert.deepEqual(new Set(all.map((a) => a.address)), new Set([t.margin, await insurancePda()]));
+    const mine = await getProgramAccounts(chain, PROGRAM_ID, marginAccountFilters({ owner: t.key.address }));
+    assert.deepEqual(mine.map((a) => decodeMarginAccount(a.data).owner), [t.key.address]);
+    const insts = await getProgramAccounts(chain, PROGRAM_ID, instrumentFilters({ underlying: m.sol }));
+    assert.deepEqual(insts.map((a) => a.address), [fut]);
   } finally {
     await rpc.close();
   }

@@ -4,7 +4,8 @@
 // production path (RpcChain, the deploy CLI without --dry-run) against the real .so.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getBase64Decoder, getBase64Encoder, getSignatureFromTransaction, getTransactionDecoder } from '@solana/kit';
+import { getBase58Encoder, getBase64Decoder, getBase64Encoder, getSignatureFromTransaction, getTransactionDecoder } from '@solana/kit';
+import { matchesFilters } from '@portfolio-margin/sdk';
 import type { LiteSvmChain } from './litesvm-chain.ts';
 
 /** A litesvm transaction error as the RPC's JSON (`{ InstructionError: [i, { Custom: n }] }`). */
@@ -84,6 +85,22 @@ export async function startRpc(chain: LiteSvmChain): Promise<{ url: string; call
           result: t
             ? { slot: Number(t.slot), blockTime: null, meta: { err: t.err, logMessages: t.logs, computeUnitsConsumed: Number(t.cu), returnData: rd(t.returnData), fee: 5000 }, transaction: null }
             : null,
+        };
+      }
+      case 'getProgramAccounts': {
+        const filters = (params[1]?.filters ?? []).map((f: any) =>
+          f.dataSize !== undefined
+            ? { dataSize: Number(f.dataSize) }
+            : { memcmp: { offset: Number(f.memcmp.offset), bytes: f.memcmp.encoding === 'base64' ? bytes(f.memcmp.bytes) : getBase58Encoder().encode(f.memcmp.bytes) } },
+        );
+        const all = chain.svm.getProgramAccounts(params[0]);
+        return {
+          result: all
+            .filter((a) => matchesFilters(new Uint8Array(a.data), filters))
+            .map((a) => ({
+              pubkey: a.address,
+              account: { data: [b64.decode(new Uint8Array(a.data)), 'base64'], executable: a.executable, lamports: Number(a.lamports), owner: a.programAddress, rentEpoch: 0, space: a.data.length },
+            })),
         };
       }
       default:

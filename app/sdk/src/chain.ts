@@ -4,6 +4,7 @@
 // the deployment script and every builder run the same code against both.
 import {
   createSolanaRpc,
+  getBase64Decoder,
   getBase64EncodedWireTransaction,
   getBase64Encoder,
   getSignatureFromTransaction,
@@ -128,4 +129,36 @@ export class RpcChain implements Chain {
     }
     throw new Error(`transaction ${signature} not confirmed in time`);
   }
+}
+
+/** A `getProgramAccounts` filter: bytes at an offset, or the account's size. */
+export type AccountFilter = { memcmp: { offset: number; bytes: Uint8Array } } | { dataSize: number };
+
+/** Whether `data` passes `filters` (what a cluster checks). */
+export function matchesFilters(data: Uint8Array, filters: readonly AccountFilter[]): boolean {
+  return filters.every((f) =>
+    'dataSize' in f
+      ? data.length === f.dataSize
+      : f.memcmp.offset + f.memcmp.bytes.length <= data.length && f.memcmp.bytes.every((b, i) => data[f.memcmp.offset + i] === b),
+  );
+}
+
+/** The program's accounts that pass `filters`, over JSON-RPC (`getProgramAccounts`). */
+export async function getProgramAccounts(chain: RpcChain, programAddress: Address, filters: readonly AccountFilter[]): Promise<RawAccount[]> {
+  const b64 = getBase64Encoder();
+  const dec = getBase64Decoder();
+  const rpcFilters = filters.map((f) =>
+    'dataSize' in f
+      ? { dataSize: BigInt(f.dataSize) }
+      : { memcmp: { offset: BigInt(f.memcmp.offset), bytes: dec.decode(f.memcmp.bytes) as any, encoding: 'base64' as const } },
+  );
+  const res: any = await chain.rpc.getProgramAccounts(programAddress, { encoding: 'base64', commitment: 'confirmed', filters: rpcFilters as any }).send();
+  const list: any[] = Array.isArray(res) ? res : res.value;
+  return list.map((x) => ({
+    address: x.pubkey,
+    owner: x.account.owner,
+    data: new Uint8Array(b64.encode(x.account.data[0])),
+    lamports: BigInt(x.account.lamports),
+    executable: x.account.executable,
+  }));
 }

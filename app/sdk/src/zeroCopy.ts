@@ -4,7 +4,7 @@
 // crank-refreshed risk cache: the kernel's `InstrumentRisk` as 108 little-endian words,
 // crates/risk-kernel/src/instrument.rs `to_words`). The offsets are the Rust layout's; a test
 // decodes accounts the program wrote and checks them against the generated (Borsh) decoder.
-import { getAddressDecoder, type Address } from '@solana/kit';
+import { getAddressDecoder, getAddressEncoder, type Address } from '@solana/kit';
 import { MAX_BALANCES, MAX_POSITIONS } from './constants.ts';
 import { MARGIN_ACCOUNT_DISCRIMINATOR } from './generated/accounts/marginAccount.ts';
 import { INSTRUMENT_DISCRIMINATOR } from './generated/accounts/instrument.ts';
@@ -219,4 +219,27 @@ export function decodeInstrument(data: Uint8Array): InstrumentData {
     fundingImpactLots: r.u32(AFTER_RISK + 52),
     fundingClamp: r.i64(AFTER_RISK + 56),
   };
+}
+
+/**
+ * `getProgramAccounts` filters for margin accounts (crates/client's `filters::margin_accounts`):
+ * the discriminator at 0 and the size; with `owner`, only that owner's (owner at offset 8).
+ */
+export function marginAccountFilters(opts: { owner?: Address } = {}) {
+  const filters: ({ memcmp: { offset: number; bytes: Uint8Array } } | { dataSize: number })[] = [
+    { memcmp: { offset: 0, bytes: new Uint8Array(MARGIN_ACCOUNT_DISCRIMINATOR) } },
+    { dataSize: MARGIN_ACCOUNT_SIZE },
+  ];
+  if (opts.owner) filters.push({ memcmp: { offset: 8, bytes: new Uint8Array(getAddressEncoder().encode(opts.owner)) } });
+  return filters;
+}
+
+/** `getProgramAccounts` filters for instruments; with `underlying`, only its (offset 8). */
+export function instrumentFilters(opts: { underlying?: Address } = {}) {
+  const filters: ({ memcmp: { offset: number; bytes: Uint8Array } } | { dataSize: number })[] = [
+    { memcmp: { offset: 0, bytes: new Uint8Array(INSTRUMENT_DISCRIMINATOR) } },
+    { dataSize: INSTRUMENT_SIZE },
+  ];
+  if (opts.underlying) filters.push({ memcmp: { offset: 8, bytes: new Uint8Array(getAddressEncoder().encode(opts.underlying)) } });
+  return filters;
 }
