@@ -67,14 +67,7 @@ impl RemainingAccounts {
 
     /// A collateral asset, its price account, and (mapped) the underlying it moves with.
     pub fn asset(&mut self, asset: Pubkey, oracle: Option<Pubkey>, mapped_underlying: Option<Pubkey>) -> &mut Self {
-        push(&mut self.assets, asset);
-        if let Some(o) = oracle {
-            push(&mut self.oracles, o);
-        }
-        if let Some(u) = mapped_underlying {
-            push(&mut self.underlyings, u);
-        }
-        self
+        self.asset_parts(asset, [oracle, None], mapped_underlying)
     }
 
     /// A receipt token's rate account (after its asset's oracle, in the oracles group).
@@ -84,14 +77,15 @@ impl RemainingAccounts {
     }
 
     fn asset_with(&mut self, asset: Pubkey, info: Option<AssetInfo>) -> &mut Self {
-        let oracle = info.and_then(|i| i.oracle);
         let mapped = info.filter(|i| i.group != NO_GROUP).map(|i| crate::pda::underlying(i.group));
+        self.asset_parts(asset, [info.and_then(|i| i.oracle), info.and_then(|i| i.rate_account)], mapped)
+    }
+
+    /// The asset, its price accounts (oracle, then rate account) and its mapped underlying.
+    fn asset_parts(&mut self, asset: Pubkey, prices: [Option<Pubkey>; 2], mapped: Option<Pubkey>) -> &mut Self {
         push(&mut self.assets, asset);
-        if let Some(o) = oracle {
-            push(&mut self.oracles, o);
-        }
-        if let Some(r) = info.and_then(|i| i.rate_account) {
-            push(&mut self.oracles, r);
+        for p in prices.into_iter().flatten() {
+            push(&mut self.oracles, p);
         }
         if let Some(u) = mapped {
             push(&mut self.underlyings, u);
