@@ -135,3 +135,94 @@ impl MarketAccounts for BookMarket<'_> {
         self.book.instrument(instrument).map(|i| i.underlying)
     }
 }
+
+impl Book {
+    /// Only what a margin evaluation of the margin account `key` reads (the config, its
+    /// assets, instruments and underlyings, the oracles and rate accounts the rule names), by
+    /// `getMultipleAccounts`: `pm account`'s view of one live account, without scanning the
+    /// program. `accounts` of the result holds that one account.
+    pub async fn load_account<C: Chain>(chain: &mut C, key: &Pubkey, oracles: &Oracles) -> Result<Book, String> {
+        let config_key = pm_client::pda::config();
+        let mut raw: HashMap<Pubkey, Account> = HashMap::new();
+        let fetched = chain.accounts(&[*key, config_key]).await.map_err(|e| e.to_string())?;
+        let [acc_raw, config_raw]: [Option<Account>; 2] =
+            fetched.try_into().map_err(|_| "the RPC node answered the wrong number of accounts".to_string())?;
+        let acc_raw = acc_raw.ok_or_else(|| format!("account {key} does not exist on this cluster"))?;
+        if acc_raw.owner != portfolio_margin::ID || !acc_raw.data.starts_with(MarginAccount::DISCRIMINATOR) {
+            return Err(format!("account {key} is not a portfolio-margin margin account (owner {})", acc_raw.owner));
+        }
+        let acc = zero_copy::<MarginAccount>(&acc_raw.data).ok_or_else(|| format!("account {key}: short data"))?;
+        let config_raw = config_raw.ok_or("no portfolio-margin Config account on this cluster")?;
+        let config = Config::try_deserialize(&mut &config_raw.data[..]).map_err(|e| format!("config: {e}"))?;
+        raw.insert(*key, acc_raw);
+        raw.insert(config_key, config_raw);
+        let mut book =
+            Book { config, assets: vec![], underlyings: vec![], instruments: vec![], accounts: vec![(*key, acc)], raw };
+        // Assets and instruments, then the underlyings they name, then the rule's remaining
+        // accounts (oracles, rate accounts): each round fetches what the last one revealed.
+        let mut wanted: Vec<Pubkey> = acc.balances[..(acc.n_balances as usize).min(acc.balances.len())]
+            .iter()
+            .map(|b| b.asset)
+            .chain(acc.positions[..(acc.n_positions as usize).min(acc.positions.len())].iter().map(|p| p.instrument))
+            .collect();
+        for _ in 0..3 {
+            wanted.retain(|k| !book.raw.contains_key(k));
+            wanted.dedup();
+            if wanted.is_empty() {
+                break;
+            }
+            for (k, a) in wanted.clone().iter().zip(chain.accounts(&wanted).await.map_err(|e| e.to_string())?) {
+                let Some(a) = a else { continue };
+                let d = &a.data;
+                if a.owner == portfolio_margin::ID {
+                    if d.starts_with(CollateralAsset::DISCRIMINATOR) {
+                        book.assets.extend(CollateralAsset::try_deserialize(&mut &d[..]).ok().map(|x| (*k, x)));
+                    } else if d.starts_with(Underlying::DISCRIMINATOR) {
+                        book.underlyings.extend(Underlying::try_deserialize(&mut &d[..]).ok().map(|x| (*k, x)));
+                    } else if d.starts_with(Instrument::DISCRIMINATOR) {
+                        book.instruments.extend(zero_copy::<Instrument>(d).map(|x| (*k, x)));
+                    }
+                }
+                book.raw.insert(*k, a);
+            }
+            wanted = book.check_accounts(&acc, oracles);
+        }
+        // Every asset's feed must have a price account: name the missing feeds.
+        let missing: Vec<String> = book
+            .assets
+            .iter()
+            .filter(|(_, a)| !oracles.contains_key(&a.params.feed_id))
+            .map(|(k, a)| {
+                format!("{} (asset {k})", a.params.feed_id.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "no price account given for feed {}: pass --oracle FEED_ID_HEX=PRICE_ACCOUNT for each",
+                missing.join(", ")
+            ));
+        }
+        Ok(book)
+    }
+}
+
+/// `FEED_ID_HEX=ACCOUNT` items (the keeper's and `pm account`'s `--oracle`) to [`Oracles`].
+pub fn parse_oracles(list: &[String]) -> Result<Oracles, String> {
+    use std::str::FromStr;
+    let mut out = Oracles::new();
+    for item in list {
+        let (feed, acc) =
+            item.split_once('=').ok_or_else(|| format!("--oracle {item}: expected FEED_ID_HEX=ACCOUNT"))?;
+        let hex = feed.trim_start_matches("0x");
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Err(format!("--oracle {item}: the feed id must be 32 bytes of hex"));
+        }
+        let mut id = [0u8; 32];
+        for (i, b) in id.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle {item}: bad hex"))?;
+        }
+        let key = Pubkey::from_str(acc).map_err(|_| format!("--oracle {item}: bad account address"))?;
+        out.insert(id, key);
+    }
+    Ok(out)
+}

@@ -3,6 +3,7 @@
 //! end-to-end demo on the embedded local chain.
 pub mod book;
 pub mod chain;
+#[cfg(feature = "local")]
 pub mod demo;
 pub mod keeper;
 pub mod log;

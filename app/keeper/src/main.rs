@@ -1,7 +1,7 @@
 //! `keeper`: liquidation keeper for portfolio-margin, and the end-to-end demo.
 use anchor_lang::prelude::Pubkey;
 use clap::{Parser, Subcommand};
-use keeper::book::Oracles;
+use keeper::book::parse_oracles;
 use keeper::chain::rpc::RpcChain;
 use keeper::keeper::{Keeper, Outcome, Settings};
 use keeper::{info, warn};
@@ -73,25 +73,6 @@ struct RunArgs {
     /// goes to stdout.
     #[arg(long, env = "PM_METRICS_FILE", value_name = "PATH")]
     metrics_file: Option<std::path::PathBuf>,
-}
-
-fn parse_oracles(list: &[String]) -> Result<Oracles, String> {
-    let mut out = Oracles::new();
-    for item in list {
-        let (feed, acc) =
-            item.split_once('=').ok_or_else(|| format!("--oracle {item}: expected FEED_ID_HEX=ACCOUNT"))?;
-        let hex = feed.trim_start_matches("0x");
-        if hex.len() != 64 || !hex.is_ascii() {
-            return Err(format!("--oracle {item}: the feed id must be 32 bytes of hex"));
-        }
-        let mut id = [0u8; 32];
-        for (i, b) in id.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle {item}: bad hex"))?;
-        }
-        let key = Pubkey::from_str(acc).map_err(|_| format!("--oracle {item}: bad account address"))?;
-        out.insert(id, key);
-    }
-    Ok(out)
 }
 
 async fn run(args: RunArgs) -> Result<(), String> {

@@ -1,5 +1,6 @@
 //! What the keeper needs from a chain, with two implementations: a cluster's JSON-RPC
 //! ([`rpc::RpcChain`]) and the embedded local chain ([`local::LocalChain`]).
+#[cfg(feature = "local")]
 pub mod local;
 pub mod rpc;
 
