@@ -187,10 +187,12 @@ impl Book {
             }
             wanted = book.check_accounts(&acc, oracles);
         }
-        // Every asset's feed must have a price account: name the missing feeds.
+        // Every asset's feed must have a price account (a delisted asset reads none): name the
+        // missing feeds.
         let missing: Vec<String> = book
             .assets
             .iter()
+            .filter(|(_, a)| a.params.status != portfolio_margin::state::status::DELISTED)
             .filter(|(_, a)| !oracles.contains_key(&a.params.feed_id))
             .map(|(k, a)| {
                 format!("{} (asset {k})", a.params.feed_id.iter().map(|b| format!("{b:02x}")).collect::<String>())
