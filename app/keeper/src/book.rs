@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use pm_client::{AssetInfo, MarketAccounts, RemainingAccounts};
-use portfolio_margin::state::{CollateralAsset, Config, Instrument, MarginAccount, Underlying};
+use portfolio_margin::state::{CollateralAsset, Config, Instrument, MarginAccount, RateSource, Underlying};
 use risk_kernel::margin::MarginReport;
 use solana_account::Account;
 use std::collections::HashMap;
@@ -22,7 +22,17 @@ pub struct Book {
     pub accounts: Vec<(Pubkey, MarginAccount)>,
     /// Raw bytes of every account above and of the oracles, for off-chain margin checks.
     pub raw: HashMap<Pubkey, Account>,
+    /// The cluster's epoch when loaded: a receipt token's rate must be from it (None: the
+    /// clock could not be read, and such a token counts as unpriced).
+    pub epoch: Option<u64>,
 }
+
+/// The clock sysvar's `epoch` field (slot, epoch_start_timestamp, then epoch: bytes 16..24).
+fn clock_epoch(clock: Option<&Account>) -> Option<u64> {
+    clock.and_then(|c| c.data.get(16..24)).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
+}
+
+const CLOCK: Pubkey = solana_sdk_ids::sysvar::clock::ID;
 
 fn zero_copy<T: bytemuck::Pod>(data: &[u8]) -> Option<T> {
     data.get(8..8 + std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned)
@@ -57,13 +67,16 @@ impl Book {
             raw.insert(key, acc);
         }
         let config = config.ok_or(ChainError::Rejected("no portfolio-margin Config account on this chain".into()))?;
-        let mut book = Book { config, assets, underlyings, instruments, accounts, raw };
-        let keys: Vec<Pubkey> = oracles.values().copied().collect();
+        // The oracles, the receipt tokens' rate accounts (not program accounts) and the clock.
+        let rates = assets.iter().filter(|(_, a)| a.rate_source != RateSource::None).map(|(_, a)| a.rate_account);
+        let keys: Vec<Pubkey> = oracles.values().copied().chain(rates).chain([CLOCK]).collect();
+        let mut book = Book { config, assets, underlyings, instruments, accounts, raw, epoch: None };
         for (k, a) in keys.iter().zip(chain.accounts(&keys).await?) {
             if let Some(a) = a {
                 book.raw.insert(*k, a);
             }
         }
+        book.epoch = clock_epoch(book.raw.get(&CLOCK));
         Ok(book)
     }
 
@@ -107,7 +120,10 @@ impl Book {
             let a = self.raw.get(k).ok_or_else(|| format!("account {k} not loaded"))?;
             raws.push(RawAccount { key: k, owner: &a.owner, data: &a.data });
         }
-        let view = MarketView::from_raw(raws, now).map_err(|e| e.to_string())?;
+        let mut view = MarketView::from_raw(raws, now).map_err(|e| e.to_string())?;
+        if let Some(epoch) = self.epoch {
+            view = view.with_epoch(epoch);
+        }
         snapshot::report(&view, acc, &self.config)
             .and_then(|c| c.require_complete())
             .map(|r| *r)
@@ -127,7 +143,7 @@ impl MarketAccounts for BookMarket<'_> {
         Some(AssetInfo {
             oracle: self.oracles.get(&a.params.feed_id).copied(),
             group: a.params.group,
-            rate_account: (a.rate_source != portfolio_margin::state::RateSource::None).then_some(a.rate_account),
+            rate_account: (a.rate_source != RateSource::None).then_some(a.rate_account),
         })
     }
 
@@ -144,8 +160,8 @@ impl Book {
     pub async fn load_account<C: Chain>(chain: &mut C, key: &Pubkey, oracles: &Oracles) -> Result<Book, String> {
         let config_key = pm_client::pda::config();
         let mut raw: HashMap<Pubkey, Account> = HashMap::new();
-        let fetched = chain.accounts(&[*key, config_key]).await.map_err(|e| e.to_string())?;
-        let [acc_raw, config_raw]: [Option<Account>; 2] =
+        let fetched = chain.accounts(&[*key, config_key, CLOCK]).await.map_err(|e| e.to_string())?;
+        let [acc_raw, config_raw, clock]: [Option<Account>; 3] =
             fetched.try_into().map_err(|_| "the RPC node answered the wrong number of accounts".to_string())?;
         let acc_raw = acc_raw.ok_or_else(|| format!("account {key} does not exist on this cluster"))?;
         if acc_raw.owner != portfolio_margin::ID || !acc_raw.data.starts_with(MarginAccount::DISCRIMINATOR) {
@@ -156,8 +172,16 @@ impl Book {
         let config = Config::try_deserialize(&mut &config_raw.data[..]).map_err(|e| format!("config: {e}"))?;
         raw.insert(*key, acc_raw);
         raw.insert(config_key, config_raw);
-        let mut book =
-            Book { config, assets: vec![], underlyings: vec![], instruments: vec![], accounts: vec![(*key, acc)], raw };
+        let epoch = clock_epoch(clock.as_ref());
+        let mut book = Book {
+            config,
+            assets: vec![],
+            underlyings: vec![],
+            instruments: vec![],
+            accounts: vec![(*key, acc)],
+            raw,
+            epoch,
+        };
         // Assets and instruments, then the underlyings they name, then the rule's remaining
         // accounts (oracles, rate accounts): each round fetches what the last one revealed.
         let mut wanted: Vec<Pubkey> = acc.balances[..(acc.n_balances as usize).min(acc.balances.len())]

@@ -6,15 +6,18 @@ use crate::book::Book;
 use crate::chain::local::LocalChain;
 use crate::keeper::{Keeper, Outcome, Settings, insurance_pda};
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_spl::token::spl_token;
 use localnet::market::*;
 use localnet::*;
-use portfolio_margin::state::{CollateralAsset, Instrument};
+use portfolio_margin::state::{CollateralAsset, Instrument, RateSource};
 use risk_kernel::instrument::InstrumentRisk;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 const USDC: u64 = 1_000_000;
+/// Lamports per SOL, and base units per token of a 9-decimal LST.
+const SOL: u64 = 1_000_000_000;
 
 fn step(n: usize, text: &str) {
     println!("\n[{n}/7] {text}");
@@ -24,6 +27,32 @@ fn step(n: usize, text: &str) {
 async fn fair(m: &mut Market, inst: Pubkey) -> f64 {
     let i: Instrument = m.env.zero_copy(&inst).await;
     InstrumentRisk::from_words(&i.risk).map(|r| r.fair.to_f64()).unwrap_or(0.0)
+}
+
+/// A liquid-staking token: an SPL stake pool's token worth 1.1 SOL by its pool's own books,
+/// mapped into SOL's risk group (5% depeg shock), priced on chain as the pool's rate x SOL/USD
+/// (`oracle::stake_pool`). Returns its mint and pool account.
+async fn register_lst(m: &mut Market, risk: &Keypair) -> Result<(Pubkey, Pubkey), String> {
+    let mint = m.env.mint(spl_token::ID, 9).await;
+    let params = portfolio_margin::state::CollateralParams {
+        feed_id: SOL_FEED,
+        maint_haircut: ratio(0.10),
+        init_haircut: ratio(0.15),
+        depeg_shock: ratio(0.05),
+        group: 0,
+        deposit_cap: 1_000_000 * SOL,
+        ..usdc_params()
+    };
+    // A mapped asset names its underlying as the first remaining account.
+    let sol = vec![AccountMeta::new_readonly(m.sol, false)];
+    let ix = pm_client::ix::collateral_register(&mint, spl_token::ID, params, &risk.pubkey(), &m.env.payer(), sol);
+    m.env.send(&[ix], &[risk]).await.map_err(|e| e.to_string())?;
+    let epoch = m.env.epoch().await;
+    let pool = m.env.stake_pool(&mint, 1_100 * SOL, 1_000 * SOL, epoch);
+    let ix =
+        pm_client::ix::collateral_set_rate_source(&asset_pda(&mint), RateSource::SplStakePool, &pool, &risk.pubkey());
+    m.env.send(&[ix], &[risk]).await.map_err(|e| e.to_string())?;
+    Ok((mint, pool))
 }
 
 pub struct DemoResult {
@@ -68,6 +97,16 @@ pub async fn run() -> Result<DemoResult, String> {
     println!("  bob    {}  1,000,000 USDC (market maker)", bob.margin);
     println!("  keeper {}  50,000 USDC (liquidator)", keeper_acc.margin);
     println!("  carol  {}  5,000 USDC (perpetual trader)", carol.margin);
+    let (lst_mint, lst_pool) = register_lst(&mut m, &risk).await?;
+    let dave = m.trader(1_000 * USDC).await;
+    m.env.deposit_new_tokens(spl_token::ID, lst_mint, dave.margin, &dave.key, 100 * SOL).await;
+    println!(
+        "  dave   {}  1,000 USDC + 100 LST (an SPL stake-pool token, 1.1 SOL each by its pool's own account, in SOL's risk group)",
+        dave.margin
+    );
+    // Dave's margin checks also read the LST's asset, SOL's price and the pool.
+    let lst_accounts =
+        [asset_pda(&lst_mint), feeds.sol, lst_pool].map(|k| AccountMeta::new_readonly(k, false)).to_vec();
 
     step(3, "Alice trades a hedged options book with bob; both wallets sign every trade");
     let legs = [
@@ -130,6 +169,21 @@ pub async fn run() -> Result<DemoResult, String> {
         usd(r.maintenance)
     );
 
+    let r = m.report_with(dave.margin, lst_accounts.clone()).await;
+    // The keeper's book (fetched accounts, the pool and the clock's epoch included) computes
+    // the same equity off chain with the program's own code.
+    let dave_acc = book.accounts.iter().find(|(k, _)| *k == dave.margin).map(|(_, a)| *a).ok_or("dave not found")?;
+    let off_chain = book.evaluate(&dave_acc, &feeds.by_feed(), now)?;
+    if off_chain.equity.raw() != r.equity {
+        return Err(format!("the keeper values dave at {} raw, the program at {}", off_chain.equity.raw(), r.equity));
+    }
+    println!(
+        "  dave's margin_report: equity {:.2} (1,000 USDC x 0.98 + 100 LST x 1.1 x SOL 99.99 x 0.90 = {:.2}), maintenance {:.2} (the LST moves with SOL's scenarios, plus its depeg shock)",
+        usd(r.equity),
+        1_000.0 * 0.9999 * 0.98 + 100.0 * 1.1 * (100.0 - 0.01) * 0.90,
+        usd(r.maintenance)
+    );
+
     step(5, "The SOL oracle crashes 100 -> 80 (-20%) one minute later");
     m.warp(60).await;
     feeds.publish(&mut m.env, 80.0);
@@ -176,13 +230,14 @@ pub async fn run() -> Result<DemoResult, String> {
         ("alice", alice.margin),
         ("bob", bob.margin),
         ("carol", carol.margin),
+        ("dave", dave.margin),
         ("keeper", keeper_acc.margin),
         ("insurance", insurance_pda()),
     ];
     let usdc_index = m.env.anchor::<CollateralAsset>(&m.usdc).await.loss_index();
     for (name, key) in named {
         let a = m.env.margin(&key).await;
-        let r = m.report(key).await;
+        let r = m.report_with(key, if key == dave.margin { lst_accounts.clone() } else { vec![] }).await;
         println!(
             "  {name:<10} {:>12.2} {:>12.2} {:>12.2} {:>10} {:>10.2}",
             usd(r.equity),
