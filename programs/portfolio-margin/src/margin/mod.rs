@@ -5,9 +5,11 @@
 //!
 //! Remaining accounts of a margin check: every account it needs, in any order (one list can
 //! serve both sides of a trade): each balance's CollateralAsset and a Pyth price account for
-//! its feed, each position's Instrument, and the Underlying of every instrument and of every
-//! mapped collateral asset. Program accounts are matched by address, Pyth accounts by feed
-//! id; unrelated accounts are ignored, the same address twice is refused.
+//! its feed (and a receipt token's pinned rate account: its stake pool), each position's
+//! Instrument, and the Underlying of every instrument and of every mapped collateral asset.
+//! Program accounts and rate accounts are matched by address, Pyth accounts by feed id;
+//! unrelated accounts are ignored, the same address twice is refused. The order clients send
+//! is written down once, in `pm_client::remaining` (crates/client).
 pub mod rules;
 pub mod snapshot;
 pub mod view;
