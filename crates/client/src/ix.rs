@@ -9,10 +9,10 @@ use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas, system_program};
 use portfolio_margin::accounts as a;
 use portfolio_margin::instruction as d;
-use portfolio_margin::instructions::{ConfigInitArgs, FundingParams, InstrumentTerms, TradeArgs};
+use portfolio_margin::instructions::{ConfigInitArgs, FundingParams, InstrumentTerms, TradeArgs, VenueTradeArgs};
 use portfolio_margin::liquidation::LiquidateArgs;
 use portfolio_margin::state::{
-    CollateralParams, GridPoint, LiquidationParams, RateSource, UnderlyingParams, VolSurface,
+    CollateralParams, GridPoint, LiquidationParams, RateSource, UnderlyingParams, VenueParams, VolSurface,
 };
 
 /// An instruction of the program from Anchor's accounts struct and instruction data.
@@ -481,4 +481,84 @@ pub fn resolve_bankruptcy(quote_asset: &Pubkey, margin_account: &Pubkey, remaini
         vault_authority: pda::vault_authority(),
     };
     with(ix(accounts, d::ResolveBankruptcy {}), remaining)
+}
+
+// ---- venues ----
+
+/// Registers `venue_program` with the key it signs fills with (a program's
+/// [`pda::venue_authority`]), signed by the risk authority.
+pub fn venue_register(
+    risk_authority: &Pubkey,
+    venue_program: &Pubkey,
+    authority: &Pubkey,
+    params: VenueParams,
+) -> Instruction {
+    ix(
+        a::VenueRegister {
+            config: pda::config(),
+            venue: pda::venue(venue_program),
+            risk_authority: *risk_authority,
+            system_program: system_program::ID,
+        },
+        d::VenueRegister { venue_program: *venue_program, authority: *authority, params },
+    )
+}
+
+/// Changes a venue's scope, cap and active flag, signed by the risk authority.
+pub fn venue_update(risk_authority: &Pubkey, venue_program: &Pubkey, params: VenueParams) -> Instruction {
+    ix(
+        a::VenueUpdate { config: pda::config(), venue: pda::venue(venue_program), risk_authority: *risk_authority },
+        d::VenueUpdate { params },
+    )
+}
+
+/// The margin account's owner approves the venue of `venue_program`.
+pub fn venue_approve(
+    margin_account: &Pubkey,
+    owner: &Pubkey,
+    venue_program: &Pubkey,
+    max_lots_per_trade: u64,
+) -> Instruction {
+    let venue = pda::venue(venue_program);
+    ix(
+        a::VenueApprove {
+            margin_account: *margin_account,
+            venue,
+            approval: pda::venue_approval(margin_account, &venue),
+            owner: *owner,
+            system_program: system_program::ID,
+        },
+        d::VenueApprove { max_lots_per_trade },
+    )
+}
+
+/// The owner revokes its account's approval of the venue of `venue_program`.
+pub fn venue_revoke(margin_account: &Pubkey, owner: &Pubkey, venue_program: &Pubkey) -> Instruction {
+    let approval = pda::venue_approval(margin_account, &pda::venue(venue_program));
+    ix(a::VenueRevoke { approval, owner: *owner }, d::VenueRevoke {})
+}
+
+/// A venue's fill: `t` as for [`trade`] (`maker`/`taker` unused: the approvals stand in for
+/// them), signed by `authority` (the venue's registered key); `remaining` as for `trade`.
+pub fn venue_trade(
+    t: &TradeAccounts,
+    venue_program: &Pubkey,
+    authority: &Pubkey,
+    args: VenueTradeArgs,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    let venue = pda::venue(venue_program);
+    let accounts = a::VenueTrade {
+        config: pda::config(),
+        underlying: t.underlying,
+        instrument: t.instrument,
+        quote_asset: t.quote_asset,
+        maker_account: t.maker_account,
+        taker_account: t.taker_account,
+        venue,
+        authority: *authority,
+        maker_approval: pda::venue_approval(&t.maker_account, &venue),
+        taker_approval: pda::venue_approval(&t.taker_account, &venue),
+    };
+    with(ix(accounts, d::VenueTrade { args }), remaining)
 }

@@ -63,3 +63,19 @@ pub fn pending(target: &Pubkey) -> Pubkey {
 pub fn program_data() -> Pubkey {
     anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address(&portfolio_margin::ID)
 }
+
+/// A registered venue: ["venue", venue_program].
+pub fn venue(venue_program: &Pubkey) -> Pubkey {
+    find(&[seeds::VENUE, venue_program.as_ref()])
+}
+
+/// A margin account's approval of a venue: ["venue-approval", margin_account, venue].
+pub fn venue_approval(margin_account: &Pubkey, venue: &Pubkey) -> Pubkey {
+    find(&[seeds::VENUE_APPROVAL, margin_account.as_ref(), venue.as_ref()])
+}
+
+/// The key a venue program signs `venue_trade` with: its own PDA ["venue-authority"] (derived
+/// from the venue program, not this one).
+pub fn venue_authority(venue_program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::VENUE_AUTHORITY], venue_program).0
+}

@@ -239,6 +239,64 @@ fn builders_match_anchor_accounts_and_data() {
             d::CollateralRegister { params: localnet::usdc_params() }
         )
     );
+
+    // Venues: PDAs from their seeds, builders against Anchor's structs.
+    let venue_program = key(20);
+    let venue = pda(&[b"venue", venue_program.as_ref()]);
+    let approval = |m: &Pubkey| pda(&[b"venue-approval", m.as_ref(), venue.as_ref()]);
+    let authority = Pubkey::find_program_address(&[b"venue-authority"], &venue_program).0;
+    assert_eq!(pm_client::pda::venue_authority(&venue_program), authority);
+    let params = portfolio_margin::state::VenueParams { scope: 3, max_open_lots: 50, active: true };
+    assert_eq!(
+        ix::venue_register(&risk, &venue_program, &authority, params),
+        anchor(
+            a::VenueRegister { config, venue, risk_authority: risk, system_program: system_program::ID },
+            d::VenueRegister { venue_program, authority, params }
+        )
+    );
+    assert_eq!(
+        ix::venue_update(&risk, &venue_program, params),
+        anchor(a::VenueUpdate { config, venue, risk_authority: risk }, d::VenueUpdate { params })
+    );
+    assert_eq!(
+        ix::venue_approve(&margin, &owner, &venue_program, 4),
+        anchor(
+            a::VenueApprove {
+                margin_account: margin,
+                venue,
+                approval: approval(&margin),
+                owner,
+                system_program: system_program::ID
+            },
+            d::VenueApprove { max_lots_per_trade: 4 }
+        )
+    );
+    assert_eq!(
+        ix::venue_revoke(&margin, &owner, &venue_program),
+        anchor(a::VenueRevoke { approval: approval(&margin), owner }, d::VenueRevoke {})
+    );
+    let fill = portfolio_margin::instructions::VenueTradeArgs { lots: -3, price: 5 << 32 };
+    assert_eq!(
+        ix::venue_trade(&t, &venue_program, &authority, fill, extra.to_vec()),
+        with(
+            anchor(
+                a::VenueTrade {
+                    config,
+                    underlying,
+                    instrument,
+                    quote_asset: asset,
+                    maker_account: margin,
+                    taker_account: key(11),
+                    venue,
+                    authority,
+                    maker_approval: approval(&margin),
+                    taker_approval: approval(&key(11)),
+                },
+                d::VenueTrade { args: fill }
+            ),
+            &extra
+        )
+    );
 }
 
 #[test]

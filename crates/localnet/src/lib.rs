@@ -6,6 +6,7 @@
 pub mod fake_rpc;
 pub mod market;
 pub mod sysvar_bridge;
+pub mod venue;
 pub mod worst;
 
 // No `anchor_lang::prelude::*` here: its `Result` would shadow the one `processor!` expands to.

@@ -157,6 +157,22 @@ pub enum PmError {
     RateOutOfBounds,
     #[msg("an asset's rate source is set once, before its first deposit")]
     RateSourceLocked,
+    #[msg("the venue account is not a registered venue")]
+    VenueNotRegistered,
+    #[msg("the signer is not the venue's registered authority")]
+    VenueAuthorityMismatch,
+    #[msg("the venue is disabled")]
+    VenueInactive,
+    #[msg("a margin account has not approved this venue (or revoked it)")]
+    VenueNotApproved,
+    #[msg("the fill is larger than a margin account's approval allows per trade")]
+    VenueLotsAboveApproval,
+    #[msg("the instrument is outside the venue's scope")]
+    VenueOutOfScope,
+    #[msg("the fill would take the venue's open interest above its cap")]
+    VenueOpenInterestCap,
+    #[msg("only the margin account's owner may do this")]
+    NotOwner,
 }
 
 impl From<risk_kernel::KernelError> for PmError {

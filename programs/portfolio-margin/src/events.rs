@@ -282,3 +282,45 @@ pub struct RateSourceSet {
     pub source: crate::state::RateSource,
     pub account: Pubkey,
 }
+
+#[event]
+pub struct VenueRegistered {
+    pub venue: Pubkey,
+    pub program: Pubkey,
+    pub authority: Pubkey,
+    pub params: crate::state::VenueParams,
+}
+
+#[event]
+pub struct VenueUpdated {
+    pub venue: Pubkey,
+    pub params: crate::state::VenueParams,
+}
+
+#[event]
+pub struct VenueApproved {
+    pub margin_account: Pubkey,
+    pub venue: Pubkey,
+    pub max_lots_per_trade: u64,
+}
+
+#[event]
+pub struct VenueRevoked {
+    pub margin_account: Pubkey,
+    pub venue: Pubkey,
+}
+
+/// A fill through a venue (after the `Traded` event of the same fill, whose nonce is 0).
+#[event]
+pub struct VenueTraded {
+    pub venue: Pubkey,
+    pub instrument: Pubkey,
+    pub maker_account: Pubkey,
+    pub taker_account: Pubkey,
+    /// Taker's lots (> 0 bought).
+    pub lots: i64,
+    /// Price raw (Q32) per unit.
+    pub price: i64,
+    /// The venue's open interest after the fill.
+    pub venue_open_lots: u64,
+}

@@ -20,7 +20,7 @@ pub mod units;
 
 use instructions::*;
 use liquidation::LiquidateArgs;
-use state::{CollateralParams, GridPoint, LiquidationParams, RateSource, UnderlyingParams, VolSurface};
+use state::{CollateralParams, GridPoint, LiquidationParams, RateSource, UnderlyingParams, VenueParams, VolSurface};
 
 declare_id!("FEPTriadt2CZneb8PsXkev4QaV4mf1pTuvZ75VmvAZLt");
 
@@ -176,5 +176,35 @@ pub mod portfolio_margin {
 
     pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
         instructions::liquidation::resolve_bankruptcy::handler(ctx)
+    }
+
+    /// Registers a venue program (risk authority): the key it signs fills with, scope, cap.
+    pub fn venue_register(
+        ctx: Context<VenueRegister>,
+        venue_program: Pubkey,
+        authority: Pubkey,
+        params: VenueParams,
+    ) -> Result<()> {
+        venue::venue_register::handler(ctx, venue_program, authority, params)
+    }
+
+    /// Changes a venue's scope, open-interest cap or active flag (risk authority), at once.
+    pub fn venue_update(ctx: Context<VenueUpdate>, params: VenueParams) -> Result<()> {
+        venue::venue_update::handler(ctx, params)
+    }
+
+    /// A margin account's owner approves a venue, at most `max_lots_per_trade` lots per fill.
+    pub fn venue_approve(ctx: Context<VenueApprove>, max_lots_per_trade: u64) -> Result<()> {
+        venue::venue_approve::handler(ctx, max_lots_per_trade)
+    }
+
+    /// The owner revokes a venue approval (closes it).
+    pub fn venue_revoke(ctx: Context<VenueRevoke>) -> Result<()> {
+        venue::venue_revoke::handler(ctx)
+    }
+
+    /// A registered venue's fill between two approving accounts, under `trade`'s checks.
+    pub fn venue_trade<'info>(ctx: Context<'info, VenueTrade<'info>>, args: VenueTradeArgs) -> Result<()> {
+        venue::venue_trade::handler(ctx, args)
     }
 }

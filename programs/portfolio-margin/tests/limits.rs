@@ -4,6 +4,8 @@
 //! and held to ceilings.
 mod common;
 
+use anchor_lang::AnchorDeserialize;
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::token::spl_token;
 use common::market::*;
@@ -64,7 +66,31 @@ async fn every_instruction_fits_the_chain_in_the_worst_case() {
     // A trade between the two full accounts (both sides checked before and after).
     let trade = w.trade_ix(4, 1, 1_000).await;
     let (mk, tk) = (w.maker.key.insecure_clone(), w.taker.key.insecure_clone());
-    rows.push(measure(&mut w, "trade (both sides 32 positions)", trade, &[&mk, &tk]).await);
+    rows.push(measure(&mut w, "trade (both sides 32 positions)", trade.clone(), &[&mk, &tk]).await);
+
+    // The same fill through a registered venue (its authority a keypair here; a CPI from a
+    // venue program adds the invoke: `programs/rfq-venue`), both accounts approving it.
+    let (venue, auth) = (Pubkey::new_unique(), Keypair::new());
+    w.m.register_venue(&venue, &auth.pubkey(), localnet::venue::venue_params(1_000)).await.unwrap();
+    for t in [&w.maker, &w.taker] {
+        let k = t.key.insecure_clone();
+        let ix = pm_client::ix::venue_approve(&t.margin, &k.pubkey(), &venue, 10);
+        w.m.env.send(&[ix], &[&k]).await.unwrap();
+    }
+    let args = portfolio_margin::instructions::TradeArgs::deserialize(&mut &trade.data[8..]).unwrap();
+    let key = |i: usize| trade.accounts[i].pubkey;
+    let t = pm_client::ix::TradeAccounts {
+        underlying: key(1),
+        instrument: key(2),
+        quote_asset: key(3),
+        maker_account: key(4),
+        taker_account: key(5),
+        maker: key(6),
+        taker: key(7),
+    };
+    let fill = portfolio_margin::instructions::VenueTradeArgs { lots: args.lots, price: args.price };
+    let venue_fill = pm_client::ix::venue_trade(&t, &venue, &auth.pubkey(), fill, trade.accounts[8..].to_vec());
+    rows.push(measure(&mut w, "venue_trade (both sides 32 positions)", venue_fill, &[&auth]).await);
 
     // A withdrawal from the full account (initial margin with every position).
     let usdc_mint = w.assets[0].0;

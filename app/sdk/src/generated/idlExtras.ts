@@ -35,6 +35,11 @@ export const EVENT_DISCRIMINATORS = {
   UnderlyingRefreshed: new Uint8Array([124, 225, 106, 120, 47, 239, 138, 114]),
   UnderlyingRegistered: new Uint8Array([234, 211, 85, 247, 150, 18, 254, 208]),
   UnderlyingUpdated: new Uint8Array([120, 204, 186, 122, 122, 106, 47, 11]),
+  VenueApproved: new Uint8Array([224, 4, 67, 188, 7, 196, 137, 102]),
+  VenueRegistered: new Uint8Array([86, 82, 191, 91, 171, 241, 178, 9]),
+  VenueRevoked: new Uint8Array([134, 122, 138, 178, 112, 175, 131, 35]),
+  VenueTraded: new Uint8Array([206, 92, 238, 24, 205, 119, 149, 219]),
+  VenueUpdated: new Uint8Array([152, 53, 13, 246, 7, 161, 6, 100]),
   VolSurfacePublished: new Uint8Array([156, 19, 233, 17, 103, 62, 108, 157]),
   Withdrawn: new Uint8Array([20, 89, 223, 198, 194, 124, 219, 13]),
 } as const;
@@ -116,6 +121,14 @@ export const PROGRAM_ERRORS = [
   { code: 6070, name: "RateSourceMismatch", message: "the rate source account is not the one pinned for this asset, or does not issue its mint" },
   { code: 6071, name: "RateOutOfBounds", message: "the rate source's exchange rate is zero or above its bound" },
   { code: 6072, name: "RateSourceLocked", message: "an asset's rate source is set once, before its first deposit" },
+  { code: 6073, name: "VenueNotRegistered", message: "the venue account is not a registered venue" },
+  { code: 6074, name: "VenueAuthorityMismatch", message: "the signer is not the venue's registered authority" },
+  { code: 6075, name: "VenueInactive", message: "the venue is disabled" },
+  { code: 6076, name: "VenueNotApproved", message: "a margin account has not approved this venue (or revoked it)" },
+  { code: 6077, name: "VenueLotsAboveApproval", message: "the fill is larger than a margin account's approval allows per trade" },
+  { code: 6078, name: "VenueOutOfScope", message: "the instrument is outside the venue's scope" },
+  { code: 6079, name: "VenueOpenInterestCap", message: "the fill would take the venue's open interest above its cap" },
+  { code: 6080, name: "NotOwner", message: "only the margin account's owner may do this" },
 ] as const;
 
 export type ProgramErrorName = (typeof PROGRAM_ERRORS)[number]["name"];

@@ -7,6 +7,7 @@ pub mod registry;
 pub mod report;
 pub mod settle;
 pub mod trading;
+pub mod venue;
 
 // Globs: Anchor's #[program] needs each module's generated client items; every module has a
 // `handler`, called by its path, so the ambiguous name is never used through the glob.
@@ -36,3 +37,5 @@ pub use report::margin_report::*;
 pub use settle::{settle_position::*, settle_price_set::*};
 #[allow(ambiguous_glob_reexports)]
 pub use trading::trade::*;
+#[allow(ambiguous_glob_reexports)]
+pub use venue::{venue_approve::*, venue_register::*, venue_revoke::*, venue_trade::*, venue_update::*};

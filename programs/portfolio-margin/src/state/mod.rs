@@ -5,6 +5,7 @@ pub mod margin_account;
 pub mod pending;
 pub mod seeds;
 pub mod underlying;
+pub mod venue;
 
 pub use collateral::*;
 pub use config::*;
@@ -12,3 +13,4 @@ pub use instrument::*;
 pub use margin_account::*;
 pub use pending::*;
 pub use underlying::*;
+pub use venue::*;

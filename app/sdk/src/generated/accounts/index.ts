@@ -12,3 +12,5 @@ export * from "./instrument";
 export * from "./marginAccount";
 export * from "./pendingParams";
 export * from "./underlying";
+export * from "./venue";
+export * from "./venueApproval";

@@ -160,6 +160,22 @@ export const PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_MISMATCH = 0x17b6; // 6070
 export const PORTFOLIO_MARGIN_ERROR__RATE_OUT_OF_BOUNDS = 0x17b7; // 6071
 /** RateSourceLocked: an asset's rate source is set once, before its first deposit */
 export const PORTFOLIO_MARGIN_ERROR__RATE_SOURCE_LOCKED = 0x17b8; // 6072
+/** VenueNotRegistered: the venue account is not a registered venue */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_NOT_REGISTERED = 0x17b9; // 6073
+/** VenueAuthorityMismatch: the signer is not the venue's registered authority */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_AUTHORITY_MISMATCH = 0x17ba; // 6074
+/** VenueInactive: the venue is disabled */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_INACTIVE = 0x17bb; // 6075
+/** VenueNotApproved: a margin account has not approved this venue (or revoked it) */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_NOT_APPROVED = 0x17bc; // 6076
+/** VenueLotsAboveApproval: the fill is larger than a margin account's approval allows per trade */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_LOTS_ABOVE_APPROVAL = 0x17bd; // 6077
+/** VenueOutOfScope: the instrument is outside the venue's scope */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_OUT_OF_SCOPE = 0x17be; // 6078
+/** VenueOpenInterestCap: the fill would take the venue's open interest above its cap */
+export const PORTFOLIO_MARGIN_ERROR__VENUE_OPEN_INTEREST_CAP = 0x17bf; // 6079
+/** NotOwner: only the margin account's owner may do this */
+export const PORTFOLIO_MARGIN_ERROR__NOT_OWNER = 0x17c0; // 6080
 
 export type PortfolioMarginError =
   | typeof PORTFOLIO_MARGIN_ERROR__ACCOUNT_CORRUPT
@@ -192,6 +208,7 @@ export type PortfolioMarginError =
   | typeof PORTFOLIO_MARGIN_ERROR__NO_POSITION
   | typeof PORTFOLIO_MARGIN_ERROR__NOT_BANKRUPT
   | typeof PORTFOLIO_MARGIN_ERROR__NOT_LIQUIDATABLE
+  | typeof PORTFOLIO_MARGIN_ERROR__NOT_OWNER
   | typeof PORTFOLIO_MARGIN_ERROR__NOT_OWNER_OR_DELEGATE
   | typeof PORTFOLIO_MARGIN_ERROR__NOT_PERPETUAL
   | typeof PORTFOLIO_MARGIN_ERROR__NOT_PROPOSED_AUTHORITY
@@ -228,6 +245,13 @@ export type PortfolioMarginError =
   | typeof PORTFOLIO_MARGIN_ERROR__UNAUTHORIZED
   | typeof PORTFOLIO_MARGIN_ERROR__UNDERLYING_MISMATCH
   | typeof PORTFOLIO_MARGIN_ERROR__UNSUPPORTED_VERSION
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_AUTHORITY_MISMATCH
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_INACTIVE
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_LOTS_ABOVE_APPROVAL
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_NOT_APPROVED
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_NOT_REGISTERED
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_OPEN_INTEREST_CAP
+  | typeof PORTFOLIO_MARGIN_ERROR__VENUE_OUT_OF_SCOPE
   | typeof PORTFOLIO_MARGIN_ERROR__VOL_OUT_OF_BOUNDS
   | typeof PORTFOLIO_MARGIN_ERROR__VOL_SURFACE_MISSING
   | typeof PORTFOLIO_MARGIN_ERROR__VOL_SURFACE_STALE
@@ -270,6 +294,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [PORTFOLIO_MARGIN_ERROR__NO_POSITION]: `account has no position in this instrument`,
     [PORTFOLIO_MARGIN_ERROR__NOT_BANKRUPT]: `account is not bankrupt: it holds positions or collateral, or its quote balance is not negative`,
     [PORTFOLIO_MARGIN_ERROR__NOT_LIQUIDATABLE]: `account is not liquidatable: equity >= maintenance margin`,
+    [PORTFOLIO_MARGIN_ERROR__NOT_OWNER]: `only the margin account's owner may do this`,
     [PORTFOLIO_MARGIN_ERROR__NOT_OWNER_OR_DELEGATE]: `signer is neither the account's owner nor its delegate`,
     [PORTFOLIO_MARGIN_ERROR__NOT_PERPETUAL]: `this instruction applies to perpetuals only`,
     [PORTFOLIO_MARGIN_ERROR__NOT_PROPOSED_AUTHORITY]: `signer is not the proposed authority for this role, or none is proposed`,
@@ -306,6 +331,13 @@ if (process.env["NODE_ENV"] !== "production") {
     [PORTFOLIO_MARGIN_ERROR__UNAUTHORIZED]: `signer is not the authority for this action`,
     [PORTFOLIO_MARGIN_ERROR__UNDERLYING_MISMATCH]: `account does not belong to this underlying / instrument`,
     [PORTFOLIO_MARGIN_ERROR__UNSUPPORTED_VERSION]: `account data has an unsupported version`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_AUTHORITY_MISMATCH]: `the signer is not the venue's registered authority`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_INACTIVE]: `the venue is disabled`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_LOTS_ABOVE_APPROVAL]: `the fill is larger than a margin account's approval allows per trade`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_NOT_APPROVED]: `a margin account has not approved this venue (or revoked it)`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_NOT_REGISTERED]: `the venue account is not a registered venue`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_OPEN_INTEREST_CAP]: `the fill would take the venue's open interest above its cap`,
+    [PORTFOLIO_MARGIN_ERROR__VENUE_OUT_OF_SCOPE]: `the instrument is outside the venue's scope`,
     [PORTFOLIO_MARGIN_ERROR__VOL_OUT_OF_BOUNDS]: `a vol surface point is outside the underlying's [min_vol, max_vol]`,
     [PORTFOLIO_MARGIN_ERROR__VOL_SURFACE_MISSING]: `vol surface has no slice for this instrument's expiry`,
     [PORTFOLIO_MARGIN_ERROR__VOL_SURFACE_STALE]: `vol surface is older than the underlying's max vol age: the vol oracle must republish`,

@@ -6,6 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./approval";
 export * from "./asset";
 export * from "./config";
 export * from "./insurance";
@@ -14,3 +15,4 @@ export * from "./pending";
 export * from "./underlyingApplyPending";
 export * from "./vault";
 export * from "./vaultAuthority";
+export * from "./venue";

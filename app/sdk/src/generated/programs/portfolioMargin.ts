@@ -40,6 +40,8 @@ import {
   getMarginAccountCodec,
   getPendingParamsCodec,
   getUnderlyingCodec,
+  getVenueApprovalCodec,
+  getVenueCodec,
   type CollateralAsset,
   type CollateralAssetArgs,
   type Config,
@@ -52,6 +54,10 @@ import {
   type PendingParamsArgs,
   type Underlying,
   type UnderlyingArgs,
+  type Venue,
+  type VenueApproval,
+  type VenueApprovalArgs,
+  type VenueArgs,
 } from "../accounts";
 import {
   getAccountOpenInstructionAsync,
@@ -87,6 +93,11 @@ import {
   getUnderlyingRefreshInstructionAsync,
   getUnderlyingRegisterInstructionAsync,
   getUnderlyingUpdateInstructionAsync,
+  getVenueApproveInstructionAsync,
+  getVenueRegisterInstructionAsync,
+  getVenueRevokeInstruction,
+  getVenueTradeInstructionAsync,
+  getVenueUpdateInstructionAsync,
   getVolSurfacePublishInstructionAsync,
   getWithdrawInstructionAsync,
   parseAccountOpenInstruction,
@@ -122,6 +133,11 @@ import {
   parseUnderlyingRefreshInstruction,
   parseUnderlyingRegisterInstruction,
   parseUnderlyingUpdateInstruction,
+  parseVenueApproveInstruction,
+  parseVenueRegisterInstruction,
+  parseVenueRevokeInstruction,
+  parseVenueTradeInstruction,
+  parseVenueUpdateInstruction,
   parseVolSurfacePublishInstruction,
   parseWithdrawInstruction,
   type AccountOpenAsyncInput,
@@ -181,6 +197,11 @@ import {
   type ParsedUnderlyingRefreshInstruction,
   type ParsedUnderlyingRegisterInstruction,
   type ParsedUnderlyingUpdateInstruction,
+  type ParsedVenueApproveInstruction,
+  type ParsedVenueRegisterInstruction,
+  type ParsedVenueRevokeInstruction,
+  type ParsedVenueTradeInstruction,
+  type ParsedVenueUpdateInstruction,
   type ParsedVolSurfacePublishInstruction,
   type ParsedWithdrawInstruction,
   type ResolveBankruptcyAsyncInput,
@@ -192,10 +213,16 @@ import {
   type UnderlyingRefreshAsyncInput,
   type UnderlyingRegisterAsyncInput,
   type UnderlyingUpdateAsyncInput,
+  type VenueApproveAsyncInput,
+  type VenueRegisterAsyncInput,
+  type VenueRevokeInput,
+  type VenueTradeAsyncInput,
+  type VenueUpdateAsyncInput,
   type VolSurfacePublishAsyncInput,
   type WithdrawAsyncInput,
 } from "../instructions";
 import {
+  findApprovalPda,
   findAssetPda,
   findConfigPda,
   findInsurancePda,
@@ -204,6 +231,7 @@ import {
   findUnderlyingApplyPendingPda,
   findVaultAuthorityPda,
   findVaultPda,
+  findVenuePda,
 } from "../pdas";
 
 export const PORTFOLIO_MARGIN_PROGRAM_ADDRESS =
@@ -216,6 +244,8 @@ export enum PortfolioMarginAccount {
   MarginAccount,
   PendingParams,
   Underlying,
+  Venue,
+  VenueApproval,
 }
 
 export function identifyPortfolioMarginAccount(
@@ -288,6 +318,28 @@ export function identifyPortfolioMarginAccount(
   ) {
     return PortfolioMarginAccount.Underlying;
   }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([8, 155, 85, 226, 234, 173, 42, 242]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginAccount.Venue;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([159, 236, 74, 239, 92, 187, 160, 63]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginAccount.VenueApproval;
+  }
   throw new SolanaError(
     SOLANA_ERROR__PROGRAM_CLIENTS__FAILED_TO_IDENTIFY_ACCOUNT,
     { accountData: data, programName: "portfolioMargin" },
@@ -328,6 +380,11 @@ export enum PortfolioMarginInstruction {
   UnderlyingRefresh,
   UnderlyingRegister,
   UnderlyingUpdate,
+  VenueApprove,
+  VenueRegister,
+  VenueRevoke,
+  VenueTrade,
+  VenueUpdate,
   VolSurfacePublish,
   Withdraw,
 }
@@ -703,6 +760,61 @@ export function identifyPortfolioMarginInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([143, 62, 243, 254, 64, 193, 123, 100]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginInstruction.VenueApprove;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([159, 22, 224, 35, 91, 114, 120, 230]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginInstruction.VenueRegister;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([112, 201, 88, 213, 254, 219, 91, 147]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginInstruction.VenueRevoke;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([200, 55, 147, 24, 212, 37, 220, 88]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginInstruction.VenueTrade;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([252, 90, 136, 198, 84, 115, 181, 119]),
+      ),
+      0,
+    )
+  ) {
+    return PortfolioMarginInstruction.VenueUpdate;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([153, 153, 91, 22, 51, 172, 141, 13]),
       ),
       0,
@@ -829,6 +941,21 @@ export type ParsedPortfolioMarginInstruction<
   | ({
       instructionType: PortfolioMarginInstruction.UnderlyingUpdate;
     } & ParsedUnderlyingUpdateInstruction<TProgram>)
+  | ({
+      instructionType: PortfolioMarginInstruction.VenueApprove;
+    } & ParsedVenueApproveInstruction<TProgram>)
+  | ({
+      instructionType: PortfolioMarginInstruction.VenueRegister;
+    } & ParsedVenueRegisterInstruction<TProgram>)
+  | ({
+      instructionType: PortfolioMarginInstruction.VenueRevoke;
+    } & ParsedVenueRevokeInstruction<TProgram>)
+  | ({
+      instructionType: PortfolioMarginInstruction.VenueTrade;
+    } & ParsedVenueTradeInstruction<TProgram>)
+  | ({
+      instructionType: PortfolioMarginInstruction.VenueUpdate;
+    } & ParsedVenueUpdateInstruction<TProgram>)
   | ({
       instructionType: PortfolioMarginInstruction.VolSurfacePublish;
     } & ParsedVolSurfacePublishInstruction<TProgram>)
@@ -1072,6 +1199,41 @@ export function parsePortfolioMarginInstruction<TProgram extends string>(
         ...parseUnderlyingUpdateInstruction(instruction),
       };
     }
+    case PortfolioMarginInstruction.VenueApprove: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PortfolioMarginInstruction.VenueApprove,
+        ...parseVenueApproveInstruction(instruction),
+      };
+    }
+    case PortfolioMarginInstruction.VenueRegister: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PortfolioMarginInstruction.VenueRegister,
+        ...parseVenueRegisterInstruction(instruction),
+      };
+    }
+    case PortfolioMarginInstruction.VenueRevoke: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PortfolioMarginInstruction.VenueRevoke,
+        ...parseVenueRevokeInstruction(instruction),
+      };
+    }
+    case PortfolioMarginInstruction.VenueTrade: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PortfolioMarginInstruction.VenueTrade,
+        ...parseVenueTradeInstruction(instruction),
+      };
+    }
+    case PortfolioMarginInstruction.VenueUpdate: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PortfolioMarginInstruction.VenueUpdate,
+        ...parseVenueUpdateInstruction(instruction),
+      };
+    }
     case PortfolioMarginInstruction.VolSurfacePublish: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -1116,6 +1278,10 @@ export type PortfolioMarginPluginAccounts = {
     SelfFetchFunctions<PendingParamsArgs, PendingParams>;
   underlying: ReturnType<typeof getUnderlyingCodec> &
     SelfFetchFunctions<UnderlyingArgs, Underlying>;
+  venue: ReturnType<typeof getVenueCodec> &
+    SelfFetchFunctions<VenueArgs, Venue>;
+  venueApproval: ReturnType<typeof getVenueApprovalCodec> &
+    SelfFetchFunctions<VenueApprovalArgs, VenueApproval>;
 };
 
 export type PortfolioMarginPluginInstructions = {
@@ -1249,6 +1415,25 @@ export type PortfolioMarginPluginInstructions = {
     input: UnderlyingUpdateAsyncInput,
   ) => ReturnType<typeof getUnderlyingUpdateInstructionAsync> &
     SelfPlanAndSendFunctions;
+  venueApprove: (
+    input: VenueApproveAsyncInput,
+  ) => ReturnType<typeof getVenueApproveInstructionAsync> &
+    SelfPlanAndSendFunctions;
+  venueRegister: (
+    input: VenueRegisterAsyncInput,
+  ) => ReturnType<typeof getVenueRegisterInstructionAsync> &
+    SelfPlanAndSendFunctions;
+  venueRevoke: (
+    input: VenueRevokeInput,
+  ) => ReturnType<typeof getVenueRevokeInstruction> & SelfPlanAndSendFunctions;
+  venueTrade: (
+    input: VenueTradeAsyncInput,
+  ) => ReturnType<typeof getVenueTradeInstructionAsync> &
+    SelfPlanAndSendFunctions;
+  venueUpdate: (
+    input: VenueUpdateAsyncInput,
+  ) => ReturnType<typeof getVenueUpdateInstructionAsync> &
+    SelfPlanAndSendFunctions;
   volSurfacePublish: (
     input: VolSurfacePublishAsyncInput,
   ) => ReturnType<typeof getVolSurfacePublishInstructionAsync> &
@@ -1268,6 +1453,8 @@ export type PortfolioMarginPluginPdas = {
   vaultAuthority: typeof findVaultAuthorityPda;
   insurance: typeof findInsurancePda;
   underlyingApplyPending: typeof findUnderlyingApplyPendingPda;
+  approval: typeof findApprovalPda;
+  venue: typeof findVenuePda;
 };
 
 export type PortfolioMarginPluginRequirements = ClientWithRpc<
@@ -1296,6 +1483,8 @@ export function portfolioMarginProgram() {
           marginAccount: addSelfFetchFunctions(client, getMarginAccountCodec()),
           pendingParams: addSelfFetchFunctions(client, getPendingParamsCodec()),
           underlying: addSelfFetchFunctions(client, getUnderlyingCodec()),
+          venue: addSelfFetchFunctions(client, getVenueCodec()),
+          venueApproval: addSelfFetchFunctions(client, getVenueApprovalCodec()),
         },
         instructions: {
           accountOpen: (input) =>
@@ -1484,6 +1673,31 @@ export function portfolioMarginProgram() {
               client,
               getUnderlyingUpdateInstructionAsync(input),
             ),
+          venueApprove: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getVenueApproveInstructionAsync(input),
+            ),
+          venueRegister: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getVenueRegisterInstructionAsync(input),
+            ),
+          venueRevoke: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getVenueRevokeInstruction(input),
+            ),
+          venueTrade: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getVenueTradeInstructionAsync(input),
+            ),
+          venueUpdate: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getVenueUpdateInstructionAsync(input),
+            ),
           volSurfacePublish: (input) =>
             addSelfPlanAndSendFunctions(
               client,
@@ -1504,6 +1718,8 @@ export function portfolioMarginProgram() {
           vaultAuthority: findVaultAuthorityPda,
           insurance: findInsurancePda,
           underlyingApplyPending: findUnderlyingApplyPendingPda,
+          approval: findApprovalPda,
+          venue: findVenuePda,
         },
       },
     });

@@ -56,45 +56,21 @@ pub struct Trade<'info> {
 }
 
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
-    let config = &ctx.accounts.config;
-    require!(!config.is_paused(pause::TRADE), PmError::Paused);
-    require!(args.lots != 0 && args.lots.unsigned_abs() <= MAX_LOTS as u64, PmError::LotsOutOfRange);
-    let now = Clock::get()?.unix_timestamp;
-    require!(now <= args.quote_expiry, PmError::QuoteExpired);
-    // One list of accounts serves both sides' margin checks (see `margin`).
-    let view = MarketView::from_infos(ctx.remaining_accounts, now)?;
-
-    let inst_key = ctx.accounts.instrument.key();
-    let quote = ctx.accounts.quote_asset.key();
-    let quote_index = ctx.accounts.quote_asset.loss_index();
-    let u = &ctx.accounts.underlying;
-    let (is_option, lot_size, fair) = {
-        let inst = ctx.accounts.instrument.load()?;
-        require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
-        require!(!inst.is_expired(now), PmError::InstrumentExpired);
-        require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
-        (inst.is_option(), Ratio::from_raw(inst.lot_size), inst.fair_at(u.snapshot.epoch)?)
+    let a = &ctx.accounts;
+    let (maker_key, taker_key) = (a.maker.key(), a.taker.key());
+    let fill = Fill {
+        config: &a.config,
+        underlying: &a.underlying,
+        instrument: &a.instrument,
+        quote_asset: &a.quote_asset,
+        maker_account: &a.maker_account,
+        taker_account: &a.taker_account,
+        remaining: ctx.remaining_accounts,
     };
-    require!(args.price >= 0 && (is_option || args.price > 0), PmError::InvalidParameter);
-    check_band(args.price, fair, u.snapshot.spot(), Ratio::from_raw(u.params.price_band))?;
-    // A perpetual trade samples its premium over the index for funding (see `funding`).
-    let funding_index = {
-        let mut inst = ctx.accounts.instrument.load_mut()?;
-        funding::sample(&mut inst, args.price, u.snapshot.spot(), args.lots, now)?;
-        inst.funding_index
-    };
-    let f = FundingAt { index: funding_index, quote_decimals: u.quote_decimals };
-    // The legs: one integer amount, paid by one side and received by the other.
-    let per_lot = units::native_per_lot(Price::from_raw(args.price), lot_size, u.quote_decimals, Round::Up)?;
-    let amount = units::cash(args.lots, per_lot)?; // what the taker pays (< 0: receives)
-    let (taker_leg, maker_leg) = legs(is_option, args.lots, amount)?;
-
-    let (maker_key, taker_key) = (ctx.accounts.maker.key(), ctx.accounts.taker.key());
-    let (mut maker_snap, mut taker_snap, maker_before, taker_before) = {
-        let maker = ctx.accounts.maker_account.load()?;
-        let taker = ctx.accounts.taker_account.load()?;
-        require_trader(&maker, &maker_key)?;
-        require_trader(&taker, &taker_key)?;
+    let terms = Terms { lots: args.lots, price: args.price, quote_expiry: args.quote_expiry, nonce: args.nonce };
+    execute(&fill, terms, |maker, taker, fair| {
+        require_trader(maker, &maker_key)?;
+        require_trader(taker, &taker_key)?;
         require!(args.nonce > maker.last_nonce, PmError::NonceReplayed);
         // One quote advances the nonce by at most 2^32 (R2-6): nobody (a delegate signing with
         // u64::MAX) can use up an account's nonces and stop it from ever quoting again.
@@ -109,22 +85,105 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
             maker.owner == maker_key || (if buys { args.price >= fair.raw() } else { args.price <= fair.raw() }),
             PmError::DelegatePriceWorse
         );
+        maker.last_nonce = args.nonce;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The accounts one fill acts on: `trade`'s and `venue_trade`'s common part.
+pub struct Fill<'a, 'info> {
+    pub config: &'a Config,
+    pub underlying: &'a Underlying,
+    pub instrument: &'a AccountLoader<'info, Instrument>,
+    pub quote_asset: &'a Account<'info, CollateralAsset>,
+    pub maker_account: &'a AccountLoader<'info, MarginAccount>,
+    pub taker_account: &'a AccountLoader<'info, MarginAccount>,
+    /// The margin check's accounts (one list serves both sides, see `margin`).
+    pub remaining: &'a [AccountInfo<'info>],
+}
+
+/// What is traded: `lots` the taker buys at `price`; `quote_expiry` and `nonce` as in
+/// [`TradeArgs`] (a venue's fill: `i64::MAX` and 0, the venue keeps its own).
+#[derive(Clone, Copy, Debug)]
+pub struct Terms {
+    pub lots: i64,
+    pub price: i64,
+    pub quote_expiry: i64,
+    pub nonce: u64,
+}
+
+/// What a fill did.
+#[derive(Clone, Copy, Debug)]
+pub struct Filled {
+    /// Quote native units the taker paid (options) or committed as cost (linear).
+    pub cash: i64,
+    /// The change of the instrument's open interest (long lots).
+    pub open_interest: i64,
+}
+
+/// One fill with every check of `trade` except who may sign: pause, lots range, quote expiry,
+/// instrument live and fresh, price band around the crank's fair value, perpetual funding
+/// sampling and settlement, quote-slot needs, each side's margin rule, events (`Traded`).
+///
+/// `authorize(maker, taker, fair)` decides whether these accounts may trade (signers, nonce,
+/// a delegate's price); it runs on both accounts before any change and may write the maker's
+/// nonce.
+pub fn execute<'info>(
+    f: &Fill<'_, 'info>,
+    t: Terms,
+    authorize: impl FnOnce(&mut MarginAccount, &MarginAccount, Price) -> Result<()>,
+) -> Result<Filled> {
+    let config = f.config;
+    require!(!config.is_paused(pause::TRADE), PmError::Paused);
+    require!(t.lots != 0 && t.lots.unsigned_abs() <= MAX_LOTS as u64, PmError::LotsOutOfRange);
+    let now = Clock::get()?.unix_timestamp;
+    require!(now <= t.quote_expiry, PmError::QuoteExpired);
+    // One list of accounts serves both sides' margin checks (see `margin`).
+    let view = MarketView::from_infos(f.remaining, now)?;
+
+    let inst_key = f.instrument.key();
+    let quote = f.quote_asset.key();
+    let quote_index = f.quote_asset.loss_index();
+    let u = f.underlying;
+    let (is_option, lot_size, fair) = {
+        let inst = f.instrument.load()?;
+        require!(inst.phase == phase::ACTIVE, PmError::AlreadySettled);
+        require!(!inst.is_expired(now), PmError::InstrumentExpired);
+        require!(u.snapshot.is_fresh(now, u.params.max_risk_age_secs), PmError::RiskStale);
+        (inst.is_option(), Ratio::from_raw(inst.lot_size), inst.fair_at(u.snapshot.epoch)?)
+    };
+    require!(t.price >= 0 && (is_option || t.price > 0), PmError::InvalidParameter);
+    check_band(t.price, fair, u.snapshot.spot(), Ratio::from_raw(u.params.price_band))?;
+    // A perpetual trade samples its premium over the index for funding (see `funding`).
+    let funding_index = {
+        let mut inst = f.instrument.load_mut()?;
+        funding::sample(&mut inst, t.price, u.snapshot.spot(), t.lots, now)?;
+        inst.funding_index
+    };
+    let fa = FundingAt { index: funding_index, quote_decimals: u.quote_decimals };
+    // The legs: one integer amount, paid by one side and received by the other.
+    let per_lot = units::native_per_lot(Price::from_raw(t.price), lot_size, u.quote_decimals, Round::Up)?;
+    let amount = units::cash(t.lots, per_lot)?; // what the taker pays (< 0: receives)
+    let (taker_leg, maker_leg) = legs(is_option, t.lots, amount)?;
+
+    let (mut maker_snap, mut taker_snap, maker_before, taker_before) = {
+        let mut maker = f.maker_account.load_mut()?;
+        let taker = f.taker_account.load()?;
+        authorize(&mut maker, &taker, fair)?;
         let ms = Snapshot::new(&view, &maker, config)?;
         let ts = Snapshot::new(&view, &taker, config)?;
         let (mb, tb) = (ms.check()?, ts.check()?);
         (ms, ts, mb, tb)
     };
     let oi_delta = {
-        let mut maker = ctx.accounts.maker_account.load_mut()?;
-        let mut taker = ctx.accounts.taker_account.load_mut()?;
-        maker.last_nonce = args.nonce;
-        for (acc, key) in
-            [(&mut *maker, ctx.accounts.maker_account.key()), (&mut *taker, ctx.accounts.taker_account.key())]
-        {
-            emit_funding_settled(acc, key, inst_key, f.index)?;
+        let mut maker = f.maker_account.load_mut()?;
+        let mut taker = f.taker_account.load_mut()?;
+        for (acc, key) in [(&mut *maker, f.maker_account.key()), (&mut *taker, f.taker_account.key())] {
+            emit_funding_settled(acc, key, inst_key, fa.index)?;
         }
-        let oi = apply(&mut maker, &inst_key, &quote, quote_index, f, maker_leg)?
-            + apply(&mut taker, &inst_key, &quote, quote_index, f, taker_leg)?;
+        let oi = apply(&mut maker, &inst_key, &quote, quote_index, fa, maker_leg)?
+            + apply(&mut taker, &inst_key, &quote, quote_index, fa, taker_leg)?;
         // Each side keeps room for the quote asset of every position it holds (R2-4).
         for acc in [&mut *maker, &mut *taker] {
             let needs = acc.needed_quotes(|i| view.quote_of(i))?;
@@ -133,27 +192,27 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Res
         oi
     };
     {
-        let mut inst = ctx.accounts.instrument.load_mut()?;
+        let mut inst = f.instrument.load_mut()?;
         inst.open_interest = inst.open_interest.checked_add(oi_delta).ok_or(PmError::Overflow)?;
     }
     // Premiums move the quote balance: a side judged on a partial view must see it (R2-2).
-    let cash = if is_option && amount != 0 { Some(&**ctx.accounts.quote_asset) } else { None };
-    let maker_after = after(&ctx.accounts.maker_account, &mut maker_snap, &view, config, &maker_before, cash)?;
-    let taker_after = after(&ctx.accounts.taker_account, &mut taker_snap, &view, config, &taker_before, cash)?;
+    let cash = if is_option && amount != 0 { Some(&**f.quote_asset) } else { None };
+    let maker_after = after(f.maker_account, &mut maker_snap, &view, config, &maker_before, cash)?;
+    let taker_after = after(f.taker_account, &mut taker_snap, &view, config, &taker_before, cash)?;
     emit!(Traded {
         instrument: inst_key,
-        maker_account: ctx.accounts.maker_account.key(),
-        taker_account: ctx.accounts.taker_account.key(),
-        lots: args.lots,
-        price: args.price,
+        maker_account: f.maker_account.key(),
+        taker_account: f.taker_account.key(),
+        lots: t.lots,
+        price: t.price,
         cash: amount,
-        nonce: args.nonce,
+        nonce: t.nonce,
         maker_equity: maker_after.equity.raw(),
         maker_initial: maker_after.initial.raw(),
         taker_equity: taker_after.equity.raw(),
         taker_initial: taker_after.initial.raw(),
     });
-    Ok(())
+    Ok(Filled { cash: amount, open_interest: oi_delta })
 }
 
 /// Settles `acc`'s funding in `instrument` at `index` and emits `FundingSettled` when it moved.
