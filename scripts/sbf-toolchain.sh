@@ -7,7 +7,8 @@
 #                                               # cargo: sbpf-linker 0.2.6 (against LLVM 22)
 #   scripts/sbf-toolchain.sh build <crate-dir>  # no_std crate -> <crate-dir>/target-sbf/bpfel-unknown-none/release/<crate>.so
 #   scripts/sbf-toolchain.sh program            # the i128 test program, then programs/portfolio-margin
-#                                               #   -> target/sbf/portfolio_margin.so (+ target/sbf/frames.txt)
+#                                               #   -> target/sbf/portfolio_margin.so (+ target/sbf/frames.txt),
+#                                               # then the example venue programs/rfq-venue -> target/sbf/rfq_venue.so
 #   scripts/sbf-toolchain.sh i128               # bench/i128-sbf -> target/sbf/i128_sbf.so
 #
 # `program` and `i128` build with std on a custom target (scripts/sbf/bpfel-solana.json, os =
@@ -216,6 +217,8 @@ i128() {
 program() {
   i128 # first: it tests the toolchain itself, and is built even when the program's frames fail
   std_build "$ROOT" portfolio_margin "$OUT/frames.txt" -p portfolio-margin --lib
+  # The example venue (programs/rfq-venue): settles into the program by CPI; tests load both.
+  std_build "$ROOT" rfq_venue "$OUT/rfq_venue.frames.txt" -p rfq-venue --lib
 }
 
 case "${1:-}" in

@@ -150,9 +150,15 @@ pub fn price_update_after(
 /// the upgrade authority and the ELF (program-test's `bpf_loader_upgradeable_program_accounts`,
 /// with the authority a key the caller holds instead of `Pubkey::default()`).
 pub fn upgradeable_program_accounts(elf: &[u8], upgrade_authority: &Pubkey) -> [(Pubkey, Account); 2] {
+    upgradeable_accounts_of(pm_id(), elf, upgrade_authority)
+}
+
+/// [`upgradeable_program_accounts`] of any program `id` (another program the tests load
+/// beside this one, e.g. the example venue).
+pub fn upgradeable_accounts_of(id: Pubkey, elf: &[u8], upgrade_authority: &Pubkey) -> [(Pubkey, Account); 2] {
     use solana_sdk_ids::bpf_loader_upgradeable::ID as LOADER;
     let rent = anchor_lang::prelude::Rent::default();
-    let program_data = program_data_pda();
+    let program_data = Pubkey::find_program_address(&[id.as_ref()], &LOADER).0;
     // bincode of UpgradeableLoaderState::Program { programdata_address } (36 bytes)...
     let program = [&2u32.to_le_bytes()[..], program_data.as_ref()].concat();
     // ...and of UpgradeableLoaderState::ProgramData { slot: 0, upgrade_authority_address:
@@ -165,7 +171,7 @@ pub fn upgradeable_program_accounts(elf: &[u8], upgrade_authority: &Pubkey) -> [
         executable,
         rent_epoch: u64::MAX,
     };
-    [(pm_id(), account(program, true)), (program_data, account(data, false))]
+    [(id, account(program, true)), (program_data, account(data, false))]
 }
 
 /// Syscall stubs are process-global: native-mode tests run one at a time.
@@ -258,6 +264,13 @@ impl Env {
     // The guard is held for the whole test on purpose (each test has its own runtime).
     #[allow(clippy::await_holding_lock)]
     pub async fn new() -> Self {
+        Self::with_programs(&[]).await
+    }
+
+    /// [`Env::new`] with other programs' `.so` files deployed beside this one (`(program id,
+    /// ELF)`, with the upgradeable loader; the `.so` path only, not natively).
+    #[allow(clippy::await_holding_lock)]
+    pub async fn with_programs(extra: &[(Pubkey, Vec<u8>)]) -> Self {
         // The admin deploys the program: it is the upgrade authority, the only key that may
         // run `config_init`.
         let admin = Keypair::new();
@@ -278,6 +291,11 @@ impl Env {
             pt.prefer_bpf(true);
             for (key, account) in upgradeable_program_accounts(&elf, &admin.pubkey()) {
                 pt.add_account(key, account);
+            }
+            for (id, elf) in extra {
+                for (key, account) in upgradeable_accounts_of(*id, elf, &admin.pubkey()) {
+                    pt.add_account(key, account);
+                }
             }
             (None, pt.start_with_context().await)
         };

@@ -164,7 +164,11 @@ pub struct Market {
 
 impl Market {
     pub async fn new() -> Self {
-        let mut env = Env::new().await;
+        Self::on(Env::new().await).await
+    }
+
+    /// The market on a fresh `env` (e.g. [`Env::with_programs`]: other programs loaded too).
+    pub async fn on(mut env: Env) -> Self {
         env.init_config().await.unwrap();
         let usdc_mint = env.mint(spl_token::ID, 6).await;
         let risk = env.risk.insecure_clone();

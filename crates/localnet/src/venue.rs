@@ -82,3 +82,21 @@ impl Market {
         self.env.send(&[ix], &[&a]).await
     }
 }
+
+/// The example venue's `.so` (`target/sbf/rfq_venue.so`, built by `scripts/sbf-toolchain.sh
+/// program`), refused when older than its sources, as the margin program's.
+pub fn rfq_venue_elf() -> Result<Vec<u8>, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("target/sbf/rfq_venue.so");
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(src)) = (built, crate::newest(&root.join("programs/rfq-venue/src")))
+        && src > built
+    {
+        return Err(format!(
+            "{} is older than its sources: rebuild it with `scripts/sbf-toolchain.sh program`",
+            path.display()
+        ));
+    }
+    std::fs::read(&path)
+        .map_err(|e| format!("cannot read {} ({e}): build it with `scripts/sbf-toolchain.sh program`", path.display()))
+}

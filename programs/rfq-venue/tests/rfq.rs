@@ -1,0 +1,248 @@
+//! The example venue end to end, on the `.so` of both programs (`target/sbf/rfq_venue.so` and
+//! `portfolio_margin.so` in one program-test chain): a quote posted and filled by CPI into
+//! `venue_trade`, and every refusal a venue must propagate.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
+use localnet::market::*;
+use localnet::venue::{rfq_venue_elf, venue_params};
+use localnet::*;
+use portfolio_margin::error::PmError;
+use portfolio_margin::liquidation::{LiquidateArgs, PositionTake};
+use rfq_venue::RfqError;
+use solana_keypair::Keypair;
+use solana_program_test::BanksClientError;
+use solana_signer::Signer;
+
+const USDC: u64 = 1_000_000;
+const VENUE: Pubkey = rfq_venue::ID;
+
+fn rfq_code(e: RfqError) -> u32 {
+    u32::from(e)
+}
+
+fn quote_pda(maker_account: &Pubkey, id: u64) -> Pubkey {
+    Pubkey::find_program_address(&[rfq_venue::QUOTE_SEED, maker_account.as_ref(), &id.to_le_bytes()], &VENUE).0
+}
+
+fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
+    Instruction { program_id: VENUE, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// Both programs loaded; a call and a future on SOL at 150; the example venue registered
+/// (unless `register` is false) with its PDA as authority; a rich maker and a taker who both
+/// approved it (10 lots per trade).
+async fn setup(register: bool) -> (Market, Pubkey, Pubkey, Trader, Trader) {
+    if localnet::native() {
+        panic!("the example venue's tests run on the .so files only");
+    }
+    let elf = rfq_venue_elf().unwrap_or_else(|e| panic!("{e}"));
+    let mut m = Market::on(Env::with_programs(&[(VENUE, elf)]).await).await;
+    let expiry = m.expiry;
+    let c = m.list(call(expiry, 150.0)).await.unwrap();
+    let f = m.list(future(expiry)).await.unwrap();
+    m.crank(150.0).await.unwrap();
+    let maker = m.trader(1_000_000 * USDC).await;
+    let taker = m.trader(10_000 * USDC).await;
+    if register {
+        m.register_venue(&VENUE, &pm_client::pda::venue_authority(&VENUE), venue_params(1_000)).await.unwrap();
+        m.approve_venue(&maker, &VENUE, 10).await.unwrap();
+        m.approve_venue(&taker, &VENUE, 10).await.unwrap();
+    }
+    (m, c, f, maker, taker)
+}
+
+/// The maker (owner of `maker.margin`) posts quote `id`: `lots` the taker buys at `px`.
+async fn post(
+    m: &mut Market,
+    maker: &Trader,
+    id: u64,
+    instrument: Pubkey,
+    lots: i64,
+    px: f64,
+) -> Result<Pubkey, BanksClientError> {
+    let quote = quote_pda(&maker.margin, id);
+    let k = maker.key.insecure_clone();
+    let post = ix(
+        rfq_venue::accounts::PostQuote {
+            quote,
+            maker_account: maker.margin,
+            maker: k.pubkey(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        rfq_venue::instruction::PostQuote { id, instrument, lots, price: price(px), expiry: m.env.now + 60 },
+    );
+    m.env.send(&[post], &[&k]).await.map(|_| quote)
+}
+
+/// The taker's fill of `quote` (posted by `maker` on `instrument`) for `taker.margin`.
+fn fill_ix(
+    m: &mut Market,
+    quote: Pubkey,
+    instrument: Pubkey,
+    maker: &Trader,
+    taker: &Pubkey,
+    taker_account: &Pubkey,
+) -> Instruction {
+    let venue = pm_client::pda::venue(&VENUE);
+    let mut fill = ix(
+        rfq_venue::accounts::FillQuote {
+            quote,
+            maker: maker.key.pubkey(),
+            taker: *taker,
+            venue_authority: pm_client::pda::venue_authority(&VENUE),
+            margin_program: portfolio_margin::ID,
+            config: pm_client::pda::config(),
+            underlying: m.sol,
+            instrument,
+            quote_asset: m.usdc,
+            maker_account: maker.margin,
+            taker_account: *taker_account,
+            venue,
+            maker_approval: pm_client::pda::venue_approval(&maker.margin, &venue),
+            taker_approval: pm_client::pda::venue_approval(taker_account, &venue),
+        },
+        rfq_venue::instruction::FillQuote {},
+    );
+    fill.accounts.extend(m.check_accounts());
+    fill
+}
+
+async fn fill(
+    m: &mut Market,
+    quote: Pubkey,
+    instrument: Pubkey,
+    maker: &Trader,
+    taker: &Trader,
+) -> Result<(), BanksClientError> {
+    let ix = fill_ix(m, quote, instrument, maker, &taker.key.pubkey(), &taker.margin);
+    let k = taker.key.insecure_clone();
+    m.env.send(&[ix], &[&k]).await
+}
+
+#[test]
+fn the_interface_constants_are_the_margin_programs() {
+    assert_eq!(rfq_venue::VENUE_TRADE, portfolio_margin::instruction::VenueTrade::DISCRIMINATOR);
+    assert_eq!(rfq_venue::MARGIN_ACCOUNT, portfolio_margin::state::MarginAccount::DISCRIMINATOR);
+    assert_eq!(rfq_venue::MARGIN_PROGRAM, portfolio_margin::ID);
+    assert_eq!(rfq_venue::AUTHORITY_SEED, portfolio_margin::state::seeds::VENUE_AUTHORITY);
+}
+
+#[tokio::test]
+async fn a_quote_is_filled_by_cpi_once() {
+    let (mut m, c, _f, maker, taker) = setup(true).await;
+    let quote = post(&mut m, &maker, 1, c, 5, 10.5).await.unwrap();
+    let before = m.usdc_books(&[maker.margin, taker.margin]).await;
+    let budget =
+        [budget_ixs(MAX_CU), vec![fill_ix(&mut m, quote, c, &maker, &taker.key.pubkey(), &taker.margin)]].concat();
+    let tk = taker.key.insecure_clone();
+    let cu = m.env.units(&budget, &[&tk]).await.unwrap();
+    println!("| fill_quote (RFQ venue -> venue_trade by CPI, each side 1 position) | {cu} CU |");
+    fill(&mut m, quote, c, &maker, &taker).await.unwrap();
+    let (mk, tk) = (m.env.margin(&maker.margin).await, m.env.margin(&taker.margin).await);
+    assert_eq!((tk.lots(&c), mk.lots(&c)), (5, -5));
+    assert_eq!(tk.balances[0].amount, (10_000 * USDC - 5 * 10_500_000) as i64, "premium paid");
+    assert_eq!(m.usdc_books(&[maker.margin, taker.margin]).await, before);
+    assert!(m.env.account(&quote).await.is_none(), "a filled quote is closed");
+    let v: portfolio_margin::state::Venue = m.env.anchor(&pm_client::pda::venue(&VENUE)).await;
+    assert_eq!(v.open_lots, 5);
+    // The same quote cannot be filled again (closed: Anchor's AccountNotInitialized).
+    let e = fill(&mut m, quote, c, &maker, &taker).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(3012));
+    // The maker cancels another quote; it is gone.
+    let q2 = post(&mut m, &maker, 2, c, 1, 10.5).await.unwrap();
+    let k = maker.key.insecure_clone();
+    let cancel =
+        ix(rfq_venue::accounts::CancelQuote { quote: q2, maker: k.pubkey() }, rfq_venue::instruction::CancelQuote {});
+    m.env.send(&[cancel], &[&k]).await.unwrap();
+    assert!(m.env.account(&q2).await.is_none());
+}
+
+#[tokio::test]
+async fn a_margin_refusal_is_propagated() {
+    let (mut m, _c, f, maker, _taker) = setup(true).await;
+    let poor = m.trader(10 * USDC).await;
+    m.approve_venue(&poor, &VENUE, 10).await.unwrap();
+    let quote = post(&mut m, &maker, 1, f, 10, 150.0).await.unwrap();
+    let e = fill(&mut m, quote, f, &maker, &poor).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::InitialMarginViolated)));
+    assert!(m.env.account(&quote).await.is_some(), "nothing happened: the quote is still there");
+}
+
+#[tokio::test]
+async fn an_unregistered_venue_is_refused() {
+    let (mut m, c, _f, maker, taker) = setup(false).await;
+    let quote = post(&mut m, &maker, 1, c, 1, 10.5).await.unwrap();
+    let e = fill(&mut m, quote, c, &maker, &taker).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::VenueNotRegistered)));
+    // Registered with another authority (not this program's PDA): refused too.
+    m.register_venue(&VENUE, &Keypair::new().pubkey(), venue_params(1_000)).await.unwrap();
+    let e = fill(&mut m, quote, c, &maker, &taker).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::VenueAuthorityMismatch)));
+}
+
+#[tokio::test]
+async fn an_account_that_did_not_approve_or_revoked_is_refused() {
+    let (mut m, c, _f, maker, taker) = setup(true).await;
+    let stranger = m.trader(10_000 * USDC).await;
+    let quote = post(&mut m, &maker, 1, c, 1, 10.5).await.unwrap();
+    let e = fill(&mut m, quote, c, &maker, &stranger).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::VenueNotApproved)));
+    let k = taker.key.insecure_clone();
+    m.env.send(&[pm_client::ix::venue_revoke(&taker.margin, &k.pubkey(), &VENUE)], &[&k]).await.unwrap();
+    let e = fill(&mut m, quote, c, &maker, &taker).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::VenueNotApproved)));
+}
+
+#[tokio::test]
+async fn a_price_outside_the_band_is_refused() {
+    let (mut m, c, _f, maker, taker) = setup(true).await;
+    let quote = post(&mut m, &maker, 1, c, 1, 40.0).await.unwrap();
+    let e = fill(&mut m, quote, c, &maker, &taker).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(pm_code(PmError::PriceOutOfBand)));
+}
+
+#[tokio::test]
+async fn the_venue_checks_who_signs_for_which_account_and_expiry() {
+    let (mut m, c, _f, maker, taker) = setup(true).await;
+    // A quote for someone else's margin account.
+    let k = taker.key.insecure_clone();
+    let post_for_maker = ix(
+        rfq_venue::accounts::PostQuote {
+            quote: quote_pda(&maker.margin, 9),
+            maker_account: maker.margin,
+            maker: k.pubkey(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        rfq_venue::instruction::PostQuote { id: 9, instrument: c, lots: 1, price: price(10.5), expiry: m.env.now + 60 },
+    );
+    let e = m.env.send(&[post_for_maker], &[&k]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(rfq_code(RfqError::NotAccountOwner)));
+    // A fill for someone else's margin account (the taker's, signed by a stranger).
+    let quote = post(&mut m, &maker, 1, c, 1, 10.5).await.unwrap();
+    let stranger = Keypair::new();
+    let ix = fill_ix(&mut m, quote, c, &maker, &stranger.pubkey(), &taker.margin);
+    let e = m.env.send(&[ix], &[&stranger]).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(rfq_code(RfqError::NotAccountOwner)));
+    // An expired quote.
+    m.warp(61).await;
+    let e = fill(&mut m, quote, c, &maker, &taker).await.unwrap_err();
+    assert_eq!(custom_code(&e), Some(rfq_code(RfqError::QuoteExpired)));
+}
+
+#[tokio::test]
+async fn a_position_opened_on_the_venue_is_liquidated_like_any_other() {
+    let (mut m, _c, f, maker, _taker) = setup(true).await;
+    let victim = m.trader(300 * USDC).await;
+    let liquidator = m.trader(100_000 * USDC).await;
+    m.approve_venue(&victim, &VENUE, 10).await.unwrap();
+    let quote = post(&mut m, &maker, 1, f, 10, 150.0).await.unwrap();
+    fill(&mut m, quote, f, &maker, &victim).await.unwrap();
+    m.crank(132.0).await.unwrap();
+    let r = m.report(victim.margin).await;
+    assert!(r.equity < r.maintenance, "the crash put the victim under maintenance");
+    let args = LiquidateArgs { positions: vec![PositionTake { instrument: f, lots: 10 }], ..Default::default() };
+    m.liquidate(victim.margin, &liquidator, args).await.unwrap();
+    let taken = m.env.margin(&liquidator.margin).await.lots(&f);
+    assert!(taken > 0 && m.env.margin(&victim.margin).await.lots(&f) == 10 - taken);
+}
