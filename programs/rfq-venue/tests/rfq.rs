@@ -246,3 +246,37 @@ async fn a_position_opened_on_the_venue_is_liquidated_like_any_other() {
     let taken = m.env.margin(&liquidator.margin).await.lots(&f);
     assert!(taken > 0 && m.env.margin(&victim.margin).await.lots(&f) == 10 - taken);
 }
+
+/// Issue 13's use case: an option bought on the venue, hedged with a future traded
+/// bilaterally, is margined together with it in one account (`margin_report`).
+#[tokio::test]
+async fn an_option_bought_on_the_venue_is_hedged_by_a_bilateral_future() {
+    let (mut m, c, f, maker, _taker) = setup(true).await;
+    let owner = Keypair::new();
+    let mut accounts = vec![];
+    for sub in 0..3u16 {
+        let t = m.trader_sub(owner.insecure_clone(), sub, 20_000 * USDC).await;
+        m.approve_venue(&t, &VENUE, 10).await.unwrap();
+        accounts.push(t);
+    }
+    let [hedged, call_only, future_only] = [&accounts[0], &accounts[1], &accounts[2]];
+    for (id, t) in [(1, hedged), (2, call_only)] {
+        let quote = post(&mut m, &maker, id, c, 10, 10.5).await.unwrap();
+        fill(&mut m, quote, c, &maker, t).await.unwrap();
+    }
+    m.trade(f, &maker, hedged, -5, 150.0, 1).await.unwrap();
+    m.trade(f, &maker, future_only, -5, 150.0, 2).await.unwrap();
+    let mut im = vec![];
+    for t in [hedged, call_only, future_only] {
+        let r = m.report(t.margin).await;
+        im.push(usd(r.initial - r.initial_haircut_extra));
+    }
+    println!(
+        "long 10 calls (venue) + short 5 futures (bilateral): initial {:.2} USD together, {:.2} + {:.2} apart ({:.1}% saved)",
+        im[0],
+        im[1],
+        im[2],
+        100.0 * (1.0 - im[0] / (im[1] + im[2]))
+    );
+    assert!(im[0] < 0.8 * (im[1] + im[2]), "the venue's option offsets the bilateral future: {im:?}");
+}
