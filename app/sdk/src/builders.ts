@@ -1,6 +1,7 @@
 // Instruction builders for what generation cannot assemble: the margin-checked instructions
-// with every remaining account (the rule in market.ts), the crank, and a liquidation that
-// follows the program's own plan. Two levels, as in the Rust client crate (crates/client/src/
+// with every remaining account (the rule in market.ts), the crank, a liquidation that
+// follows the program's own plan, and the venue instructions keyed by the venue program (as
+// pm_client::ix takes them; the generated ones want the `Venue` and approval PDAs). Two levels, as in the Rust client crate (crates/client/src/
 // ix.rs): `xxxIx(accounts, args, remaining)` takes the remaining accounts ready-made (what
 // tests/fixture.test.ts compares byte for byte with the Rust builders), and
 // `xxxInstruction(market, ...)` fetches the accounts it needs and applies the rule. The fixed
@@ -16,12 +17,17 @@ import { getResolveBankruptcyInstructionAsync } from './generated/instructions/r
 import { getSettlePositionInstructionAsync } from './generated/instructions/settlePosition.ts';
 import { getTradeInstructionAsync } from './generated/instructions/trade.ts';
 import { getUnderlyingRefreshInstructionAsync } from './generated/instructions/underlyingRefresh.ts';
+import { getVenueApproveInstructionAsync } from './generated/instructions/venueApprove.ts';
+import { getVenueRegisterInstructionAsync } from './generated/instructions/venueRegister.ts';
+import { getVenueRevokeInstruction } from './generated/instructions/venueRevoke.ts';
+import { getVenueTradeInstructionAsync } from './generated/instructions/venueTrade.ts';
+import { getVenueUpdateInstructionAsync } from './generated/instructions/venueUpdate.ts';
 import { getWithdrawInstructionAsync } from './generated/instructions/withdraw.ts';
-import type { LiquidateArgsArgs, LiquidationPlan } from './generated/types/index.ts';
+import type { LiquidateArgsArgs, LiquidationPlan, VenueParamsArgs } from './generated/types/index.ts';
 import { TOKEN_PROGRAM_ID } from './constants.ts';
 import { LiquidationScope } from './generated/types/index.ts';
 import { RemainingAccounts, type MarketIndex } from './market.ts';
-import { assetPda, vaultPda } from './pda.ts';
+import { assetPda, vaultPda, venueApprovalPda, venueAuthorityPda, venuePda } from './pda.ts';
 import type { MarginAccountData } from './zeroCopy.ts';
 
 /** `ix` with `remaining` appended to its accounts. */
@@ -52,6 +58,36 @@ export type TradeArgs = { lots: bigint | number; price: bigint; quoteExpiry: big
 /** `trade` signed by both sides; `remaining` covers both accounts' margin checks. */
 export async function tradeIx(t: TradeAccounts, args: TradeArgs, remaining: readonly AccountMeta[]) {
   return withRemaining(await getTradeInstructionAsync({ ...t, ...args }), remaining);
+}
+
+/** A venue fill's market and sides: `TradeAccounts` without the owners' signatures (the approvals stand in for them). */
+export type VenueTradeAccounts = Omit<TradeAccounts, 'maker' | 'taker'>;
+/** `VenueTradeArgs`: `lots` the taker buys (> 0) or sells (< 0) at `price` per unit (Price raw). */
+export type VenueTradeArgs = { lots: bigint | number; price: bigint | number };
+
+/**
+ * `venue_trade`: a fill through the venue of `venueProgram`, signed by `authority` (its
+ * registered key; a venue program signs by CPI with `venueAuthorityPda(venueProgram)`). The
+ * venue and both approvals are derived; `remaining` as for `tradeIx` (pm_client::ix::venue_trade).
+ */
+export async function venueTradeIx(
+  t: VenueTradeAccounts,
+  venueProgram: Address,
+  authority: TransactionSigner,
+  args: VenueTradeArgs,
+  remaining: readonly AccountMeta[],
+) {
+  const venue = await venuePda(venueProgram);
+  const [makerApproval, takerApproval] = await Promise.all([
+    venueApprovalPda(t.makerAccount, venue),
+    venueApprovalPda(t.takerAccount, venue),
+  ]);
+  const ix = await getVenueTradeInstructionAsync({
+    underlying: t.underlying, instrument: t.instrument, quoteAsset: t.quoteAsset,
+    makerAccount: t.makerAccount, takerAccount: t.takerAccount,
+    venue, authority, makerApproval, takerApproval, lots: args.lots, price: args.price,
+  });
+  return withRemaining(ix, remaining);
 }
 
 /** `margin_report` (a view: simulate it, decode with `getMarginSummaryDecoder`). */
@@ -130,6 +166,47 @@ export async function depositInstruction(d: {
   });
 }
 
+// ---- venues: registration and approvals (no margin check, no remaining accounts) ----
+// Keyed by the venue program like pm_client::ix. The generated `getVenueRegisterInstructionAsync`
+// derives the venue from `venueProgram` already; `getVenueApproveInstructionAsync` derives the
+// approval but wants the `Venue` PDA; `getVenueUpdateInstructionAsync` and
+// `getVenueRevokeInstruction` derive nothing (the revoke's seeds are the approval's own data).
+
+/**
+ * `venue_register` signed by the risk authority: `venueProgram` signing fills with `authority`
+ * (default: the program's `venueAuthorityPda(venueProgram)`, what a CPI-signing venue uses).
+ */
+export async function venueRegisterInstruction(r: {
+  riskAuthority: TransactionSigner; venueProgram: Address; authority?: Address; params: VenueParamsArgs;
+}) {
+  return getVenueRegisterInstructionAsync({
+    riskAuthority: r.riskAuthority,
+    venueProgram: r.venueProgram,
+    authority: r.authority ?? (await venueAuthorityPda(r.venueProgram)),
+    params: r.params,
+  });
+}
+
+/** `venue_update`: the venue's scope, open-interest cap and active flag, signed by the risk authority. */
+export async function venueUpdateInstruction(u: { riskAuthority: TransactionSigner; venueProgram: Address; params: VenueParamsArgs }) {
+  return getVenueUpdateInstructionAsync({ riskAuthority: u.riskAuthority, venue: await venuePda(u.venueProgram), params: u.params });
+}
+
+/** `venue_approve`: the margin account's owner (not its delegate) lets the venue of `venueProgram` fill at most `maxLotsPerTrade` lots per trade. */
+export async function venueApproveInstruction(a: {
+  marginAccount: Address; owner: TransactionSigner; venueProgram: Address; maxLotsPerTrade: bigint | number;
+}) {
+  return getVenueApproveInstructionAsync({
+    marginAccount: a.marginAccount, venue: await venuePda(a.venueProgram), owner: a.owner, maxLotsPerTrade: a.maxLotsPerTrade,
+  });
+}
+
+/** `venue_revoke`: the owner closes its account's approval of the venue of `venueProgram` (rent back to the owner). */
+export async function venueRevokeInstruction(r: { marginAccount: Address; owner: TransactionSigner; venueProgram: Address }) {
+  const approval = await venueApprovalPda(r.marginAccount, await venuePda(r.venueProgram));
+  return getVenueRevokeInstruction({ approval, owner: r.owner });
+}
+
 // ---- with the remaining accounts found by the rule ----
 
 /** `margin_report` of `marginAccount` with its remaining accounts. */
@@ -149,6 +226,25 @@ export async function liquidationPlanInstruction(market: MarketIndex, marginAcco
 export type TradeSide = { account: Address; signer: TransactionSigner };
 
 /**
+ * A fill's market (instrument, its underlying and quote asset) and remaining accounts: the rule
+ * over both sides as they will be after the fill (maker's, then taker's balances and positions,
+ * then the quote asset the premium or cost settles in and the traded instrument, where not
+ * already held). Shared by `trade` and `venue_trade`.
+ */
+async function fillAccounts(market: MarketIndex, instrument: Address, makerAccount: Address, takerAccount: Address) {
+  const inst = await market.instrument(instrument);
+  const und = await market.underlying(inst.underlying);
+  const [maker, taker] = await Promise.all([market.marginAccount(makerAccount), market.marginAccount(takerAccount)]);
+  const r = new RemainingAccounts();
+  await market.addAccount(r, maker);
+  await market.addAccount(r, taker);
+  await market.addAsset(r, und.quoteAsset);
+  await market.addInstrument(r, instrument);
+  const accounts: VenueTradeAccounts = { underlying: inst.underlying, instrument, quoteAsset: und.quoteAsset, makerAccount, takerAccount };
+  return { accounts, remaining: r.metas() };
+}
+
+/**
  * `trade`: the maker's quote (`lots` the taker buys at `price` per unit, Price raw) moves a
  * position. Remaining accounts: the rule over both sides as they will be after the trade
  * (maker's, then taker's balances and positions, then the quote asset the premium or cost
@@ -158,22 +254,26 @@ export async function tradeInstruction(
   market: MarketIndex,
   t: { instrument: Address; maker: TradeSide; taker: TradeSide } & TradeArgs,
 ) {
-  const inst = await market.instrument(t.instrument);
-  const und = await market.underlying(inst.underlying);
-  const [maker, taker] = await Promise.all([market.marginAccount(t.maker.account), market.marginAccount(t.taker.account)]);
-  const r = new RemainingAccounts();
-  await market.addAccount(r, maker);
-  await market.addAccount(r, taker);
-  await market.addAsset(r, und.quoteAsset);
-  await market.addInstrument(r, t.instrument);
+  const { accounts, remaining } = await fillAccounts(market, t.instrument, t.maker.account, t.taker.account);
   return tradeIx(
-    {
-      underlying: inst.underlying, instrument: t.instrument, quoteAsset: und.quoteAsset,
-      makerAccount: t.maker.account, maker: t.maker.signer, takerAccount: t.taker.account, taker: t.taker.signer,
-    },
+    { ...accounts, maker: t.maker.signer, taker: t.taker.signer },
     { lots: t.lots, price: t.price, quoteExpiry: t.quoteExpiry, nonce: t.nonce },
-    r.metas(),
+    remaining,
   );
+}
+
+/**
+ * `venue_trade`: the venue of `venueProgram` fills `lots` (the taker's) at `price` between two
+ * margin accounts that approved it, signed by its registered `authority`. Remaining accounts by
+ * the same rule as `tradeInstruction`. A venue program that makes this call by CPI passes the
+ * same accounts in the same order: take them from this instruction's `accounts`.
+ */
+export async function venueTradeInstruction(
+  market: MarketIndex,
+  v: { instrument: Address; makerAccount: Address; takerAccount: Address; venueProgram: Address; authority: TransactionSigner } & VenueTradeArgs,
+) {
+  const { accounts, remaining } = await fillAccounts(market, v.instrument, v.makerAccount, v.takerAccount);
+  return venueTradeIx(accounts, v.venueProgram, v.authority, { lots: v.lots, price: v.price }, remaining);
 }
 
 /** `withdraw`, with the margin check's remaining accounts. */

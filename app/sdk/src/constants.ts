@@ -16,7 +16,16 @@ export const SEEDS = {
   underlying: 'underlying',
   instrument: 'instrument',
   pendingParams: 'pending-params',
+  /** A registered venue: ["venue", venue_program]. */
+  venue: 'venue',
+  /** A margin account's approval of a venue: ["venue-approval", margin_account, venue]. */
+  venueApproval: 'venue-approval',
+  /** A venue program's signing PDA, derived from the VENUE program: ["venue-authority"]. */
+  venueAuthority: 'venue-authority',
 } as const;
+
+/** `VenueParams::scope` of a venue allowed every underlying (state/venue.rs `SCOPE_ALL`). */
+export const VENUE_SCOPE_ALL = 255;
 
 /** `Ratio` (Q16.48): vols, years, rates, haircuts, discounts. */
 export const RATIO_ONE = 1n << 48n;
@@ -48,8 +57,8 @@ export const MAX_POSITIONS = 32;
 export const NO_GROUP = 255;
 
 /**
- * The heap frame clients request before the margin-checked instructions (`trade`, `withdraw`,
- * `margin_report`, `liquidation_flag`, `liquidation_plan`, `liquidate`, `resolve_bankruptcy`):
+ * The heap frame clients request before the margin-checked instructions (`trade`, `venue_trade`,
+ * `withdraw`, `margin_report`, `liquidation_flag`, `liquidation_plan`, `liquidate`, `resolve_bankruptcy`):
  * the program's allocator grows into it (localnet `HEAP_FRAME`).
  */
 export const HEAP_FRAME = 256 * 1024;

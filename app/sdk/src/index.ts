@@ -27,6 +27,7 @@ export {
   type UnderlyingParamsArgs,
   type LiquidationParamsArgs,
   type VolSurfaceArgs,
+  type VenueParamsArgs,
 } from './generated/types/index.ts';
 export * from './constants.ts';
 export * from './pda.ts';

@@ -1,7 +1,8 @@
 // Every PDA of the program, derived from the seeds in state/seeds.rs the way crates/localnet
-// derives them (lib.rs, market.rs). Codama generates a few of these from the IDL's seeds
-// (config, vault authority, asset, vault, margin account); the ones whose seeds the IDL cannot
-// express (an underlying's u8 id, an instrument's terms, the upgradeable loader's program data)
+// derives them (lib.rs, market.rs) and crates/client/src/pda.rs names them. Codama generates a
+// few of these from the IDL's seeds (config, vault authority, asset, vault, margin account,
+// venue, venue approval); the ones whose seeds the IDL cannot express (an underlying's u8 id,
+// an instrument's terms, the upgradeable loader's program data, a venue program's authority)
 // are only here, and all are here under one naming.
 import {
   getAddressEncoder,
@@ -60,3 +61,14 @@ export const pendingParamsPda = (target: Address, programId?: Address) =>
   pda([text(SEEDS.pendingParams), addr(target)], programId);
 /** The program's program data account (upgradeable loader): holds the upgrade authority. */
 export const programDataPda = (programId: Address = PROGRAM_ID) => pda([addr(programId)], BPF_LOADER_UPGRADEABLE_ID);
+/** `["venue", venue_program]`: the `Venue` registered for a venue program. */
+export const venuePda = (venueProgram: Address, programId?: Address) =>
+  pda([text(SEEDS.venue), addr(venueProgram)], programId);
+/** `["venue-approval", margin_account, venue]`: a margin account's `VenueApproval` of a venue (the `Venue` PDA, not the venue program). */
+export const venueApprovalPda = (marginAccount: Address, venue: Address, programId?: Address) =>
+  pda([text(SEEDS.venueApproval), addr(marginAccount), addr(venue)], programId);
+/**
+ * `["venue-authority"]` derived from the VENUE program (not this one): the key a venue program
+ * signs `venue_trade` with through its CPI, registered as the venue's `authority`.
+ */
+export const venueAuthorityPda = (venueProgram: Address) => pda([text(SEEDS.venueAuthority)], venueProgram);

@@ -3,9 +3,9 @@
 //! the same bytes (the format is in crates/client/README.md). Writes to stdout; with
 //! `--check FILE` compares with FILE instead and exits 1 if it differs.
 use pm_client::{AccountMeta, AssetInfo, Instruction, MarketAccounts, Pubkey, ix, pda};
-use portfolio_margin::instructions::{InstrumentTerms, TradeArgs};
+use portfolio_margin::instructions::{InstrumentTerms, TradeArgs, VenueTradeArgs};
 use portfolio_margin::liquidation::{LiquidateArgs, LiquidationScope, PositionTake};
-use portfolio_margin::state::{MarginAccount, NO_GROUP, kind};
+use portfolio_margin::state::{MarginAccount, NO_GROUP, VenueParams, kind};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -90,6 +90,10 @@ pub fn dump() -> Value {
     let (maker, taker, liquidator) = (key(5), key(6), key(7));
     let (usdc_oracle, wbtc_oracle, sol_oracle) = (key(8), key(9), key(10));
     let wbtc_mint = key(11);
+    let venue_program = key(15);
+    let venue = pda::venue(&venue_program);
+    let venue_authority = pda::venue_authority(&venue_program);
+    let venue_params = VenueParams { scope: 0, max_open_lots: 1_000, active: true };
     let sol = pda::underlying(0);
     let btc = pda::underlying(1);
     let usdc = pda::asset(&mint);
@@ -135,6 +139,8 @@ pub fn dump() -> Value {
         scope: LiquidationScope::Listed,
     };
     let k = |p: &Pubkey| json!(p.to_string());
+    let params_json =
+        |p: &VenueParams| json!({"scope": p.scope, "max_open_lots": p.max_open_lots.to_string(), "active": p.active});
     let cases = vec![
         case(
             "account_open",
@@ -215,6 +221,38 @@ pub fn dump() -> Value {
                 pm_client::margin_check_accounts(&[&taker_a], &market, false),
             ),
         ),
+        case(
+            "venue_register",
+            json!({"risk_authority": k(&key(13)), "venue_program": k(&venue_program), "authority": k(&venue_authority),
+                   "params": params_json(&venue_params)}),
+            &ix::venue_register(&key(13), &venue_program, &venue_authority, venue_params),
+        ),
+        case(
+            "venue_update",
+            json!({"risk_authority": k(&key(13)), "venue_program": k(&venue_program),
+                   "params": params_json(&VenueParams { active: false, ..venue_params })}),
+            &ix::venue_update(&key(13), &venue_program, VenueParams { active: false, ..venue_params }),
+        ),
+        case(
+            "venue_approve",
+            json!({"margin_account": k(&taker_acc), "owner": k(&taker), "venue_program": k(&venue_program), "max_lots_per_trade": "50"}),
+            &ix::venue_approve(&taker_acc, &taker, &venue_program, 50),
+        ),
+        case(
+            "venue_revoke",
+            json!({"margin_account": k(&maker_acc), "owner": k(&maker), "venue_program": k(&venue_program)}),
+            &ix::venue_revoke(&maker_acc, &maker, &venue_program),
+        ),
+        case(
+            "venue_trade",
+            json!({"accounts": {"underlying": k(&sol), "instrument": k(&call), "quote_asset": k(&usdc), "maker_account": k(&maker_acc),
+                   "taker_account": k(&taker_acc)},
+                   "venue_program": k(&venue_program), "authority": k(&venue_authority),
+                   "args": {"lots": "-4", "price": (7i64 << 32).to_string()},
+                   "remaining": {"rule": {"accounts": [account_json(&maker_b, &maker_p), account_json(&taker_b, &taker_p)],
+                                          "market": market.json(), "writable_instruments": false}}}),
+            &ix::venue_trade(&t, &venue_program, &venue_authority, VenueTradeArgs { lots: -4, price: 7 << 32 }, both),
+        ),
     ];
     let pdas = json!({
         "config": k(&pda::config()),
@@ -229,11 +267,14 @@ pub fn dump() -> Value {
         "instrument(underlying(0), call 150 @ 1800000000)": k(&call),
         "pending(underlying(0))": k(&pda::pending(&sol)),
         "program_data": k(&pda::program_data()),
+        "venue(venue_program)": k(&venue),
+        "venue_approval(margin_account(taker, 1), venue(venue_program))": k(&pda::venue_approval(&taker_acc, &venue)),
+        "venue_authority(venue_program)": k(&venue_authority),
     });
     json!({
         "format": "pm-client instructions v1 (crates/client/README.md)",
         "program_id": pm_client::program_id().to_string(),
-        "keys": (1u8..=14).map(|n| json!({"fill": n, "pubkey": key(n).to_string()})).collect::<Vec<_>>(),
+        "keys": (1u8..=15).map(|n| json!({"fill": n, "pubkey": key(n).to_string()})).collect::<Vec<_>>(),
         "pdas": pdas,
         "instructions": cases,
     })
