@@ -1,7 +1,8 @@
 //! The end-to-end story on the embedded local chain, in seconds: registries and a market,
-//! two traders and a hedged options book, portfolio vs isolated margin, an oracle crash, the
-//! keeper's liquidation, and every account's final state with the vault checked against the
-//! books.
+//! traders and a hedged options book, portfolio vs isolated margin, LST collateral priced from
+//! its pool, an option bought on the example RFQ venue hedged by a bilateral future, an oracle
+//! crash, the keeper's liquidation, and every account's final state with the vault checked
+//! against the books.
 use crate::book::Book;
 use crate::chain::local::LocalChain;
 use crate::keeper::{Keeper, Outcome, Settings, insurance_pda};
@@ -9,6 +10,8 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_spl::token::spl_token;
 use localnet::market::*;
+use localnet::venue::rfq::VENUE;
+use localnet::venue::{rfq_venue_elf, venue_params};
 use localnet::*;
 use portfolio_margin::state::{CollateralAsset, Instrument, RateSource};
 use risk_kernel::instrument::InstrumentRisk;
@@ -55,17 +58,51 @@ async fn register_lst(m: &mut Market, risk: &Keypair) -> Result<(Pubkey, Pubkey)
     Ok((mint, pool))
 }
 
+/// (maintenance, initial) margin in USD.
+type Margins = (f64, f64);
+
+/// Maintenance and initial margin of each of `acc`'s positions alone and of all of them
+/// together, collateral left out (the keeper's book: the program's own code).
+fn legs_and_book(
+    book: &Book,
+    acc: &portfolio_margin::state::MarginAccount,
+    feeds: &Feeds,
+    now: i64,
+) -> Result<(Vec<Margins>, Margins), String> {
+    let positions_only = |n: Option<usize>| {
+        let mut a = *acc;
+        a.n_balances = 0;
+        a.balances = Default::default();
+        a.balance_index = Default::default();
+        if let Some(i) = n {
+            a.positions = Default::default();
+            a.positions[0] = acc.positions[i];
+            a.n_positions = 1;
+        }
+        a
+    };
+    let mut legs = vec![];
+    for i in 0..acc.n_positions as usize {
+        let r = book.evaluate(&positions_only(Some(i)), &feeds.by_feed(), now)?;
+        legs.push((r.maintenance.to_f64(), r.initial.to_f64()));
+    }
+    let r = book.evaluate(&positions_only(None), &feeds.by_feed(), now)?;
+    Ok((legs, (r.maintenance.to_f64(), r.initial.to_f64())))
+}
+
 pub struct DemoResult {
     pub outcomes: Vec<Outcome>,
     pub saved_pct: f64,
+    /// Initial margin saved by erin's venue option and bilateral future in one account.
+    pub venue_hedge_saved_pct: f64,
 }
 
 pub async fn run() -> Result<DemoResult, String> {
     step(
         1,
-        "Embedded chain: program loaded in-process; config, USDC collateral, SOL underlying, vol surface, liquidation terms, insurance fund",
+        "Embedded chain: program and an example venue loaded in-process; config, USDC collateral, SOL underlying, vol surface, liquidation terms, insurance fund",
     );
-    let mut m = Market::new().await;
+    let mut m = Market::on(Env::with_programs(&[(VENUE, rfq_venue_elf()?)]).await).await;
     let feeds = Feeds::default();
     feeds.publish(&mut m.env, 100.0);
     let e = m.expiry;
@@ -86,6 +123,11 @@ pub async fn run() -> Result<DemoResult, String> {
     let ix = pm_client::ix::instrument_set_funding(&m.sol, &sol_perp, params, &risk.pubkey());
     m.env.send(&[ix], &[&risk]).await.map_err(|e| e.to_string())?;
     println!("  SOL/USD 100.00, 30-day options and future and a perpetual listed, risk caches cranked");
+    // The example RFQ venue (programs/rfq-venue), registered by the risk authority: it may
+    // settle fills into accounts that approve it, signing with its PDA.
+    let venue_authority = pm_client::pda::venue_authority(&VENUE);
+    m.register_venue(&VENUE, &venue_authority, venue_params(1_000)).await.map_err(|e| format!("venue: {e}"))?;
+    println!("  venue {VENUE} registered (the example RFQ board; its PDA {venue_authority} signs its fills)");
 
     step(2, "Traders and the keeper deposit USDC (wallet-signed SPL transfers into the program vault)");
     let bob = m.trader(1_000_000 * USDC).await;
@@ -104,11 +146,20 @@ pub async fn run() -> Result<DemoResult, String> {
         "  dave   {}  1,000 USDC + 100 LST (an SPL stake-pool token, 1.1 SOL each by its pool's own account, in SOL's risk group)",
         dave.margin
     );
+    let erin = m.trader(2_000 * USDC).await;
+    println!("  erin   {}  2,000 USDC (trades on the RFQ venue and bilaterally)", erin.margin);
+    for t in [&bob, &erin] {
+        m.approve_venue(t, &VENUE, 10).await.map_err(|e| format!("approve the venue: {e}"))?;
+    }
+    println!("  bob and erin approve the venue for their accounts (at most 10 lots per fill, revocable)");
     // Dave's margin checks also read the LST's asset, SOL's price and the pool.
     let lst_accounts =
         [asset_pda(&lst_mint), feeds.sol, lst_pool].map(|k| AccountMeta::new_readonly(k, false)).to_vec();
 
-    step(3, "Alice trades a hedged options book with bob; both wallets sign every trade");
+    step(
+        3,
+        "Alice trades a hedged options book with bob (both wallets sign); carol a perpetual; erin an option on the venue, hedged bilaterally",
+    );
     let legs = [
         (call100, 10, "long 10 calls K=100"),
         (put100, -10, "short 10 puts K=100"),
@@ -124,42 +175,31 @@ pub async fn run() -> Result<DemoResult, String> {
     let nonce = 1 + legs.len() as u64; // bob's next maker nonce
     m.trade(sol_perp, &bob, &carol, 5, 100.3, nonce).await.map_err(|e| format!("perp: {e}"))?;
     println!("  carol buys 5 SOL-PERP from bob at 100.300 (+0.30% over the 100.00 index)");
+    // Erin buys 10 calls on the venue (bob's quote, her one signature; the venue settles by
+    // CPI), then hedges them with 5 futures sold to bob bilaterally.
+    let px = fair(&mut m, call100).await;
+    let quote = m.rfq_post(&bob, 1, call100, 10, px).await.map_err(|e| format!("post a quote: {e}"))?;
+    m.rfq_fill(quote, call100, &bob, &erin).await.map_err(|e| format!("fill on the venue: {e}"))?;
+    println!("  erin buys 10 calls K=100 at {px:.3} on the RFQ venue (bob's quote, filled with her signature alone)");
+    let px = fair(&mut m, fut).await;
+    m.trade(fut, &bob, &erin, -5, px, nonce + 1).await.map_err(|e| format!("erin's hedge: {e}"))?;
+    println!("  erin sells 5 futures to bob at {px:.3} (bilateral trade): her calls' delta hedged");
 
     step(4, "Margin report: the same positions margined together vs one by one (the program's own code)");
     let mut chain = LocalChain { env: &mut m.env };
     let book = Book::load(&mut chain, &feeds.by_feed()).await.map_err(|e| e.to_string())?;
     let now = m.env.now;
     let acc = book.accounts.iter().find(|(k, _)| *k == alice.margin).map(|(_, a)| *a).ok_or("alice not found")?;
-    let positions_only = |n: Option<usize>| {
-        let mut a = acc;
-        a.n_balances = 0;
-        a.balances = Default::default();
-        a.balance_index = Default::default();
-        if let Some(i) = n {
-            a.positions = Default::default();
-            a.positions[0] = acc.positions[i];
-            a.n_positions = 1;
-        }
-        a
-    };
     println!("  {:<30} {:>14} {:>14}", "position", "maintenance", "initial");
-    let mut isolated = (0.0, 0.0);
-    for i in 0..acc.n_positions as usize {
-        let r = book.evaluate(&positions_only(Some(i)), &feeds.by_feed(), now)?;
+    let (legs_margin, together) = legs_and_book(&book, &acc, &feeds, now)?;
+    for (i, (mm, im)) in legs_margin.iter().enumerate() {
         let name = legs.iter().find(|l| l.0 == acc.positions[i].instrument).map(|l| l.2).unwrap_or("?");
-        println!("  {:<30} {:>14.2} {:>14.2}", name, r.maintenance.to_f64(), r.initial.to_f64());
-        isolated.0 += r.maintenance.to_f64();
-        isolated.1 += r.initial.to_f64();
+        println!("  {:<30} {:>14.2} {:>14.2}", name, mm, im);
     }
-    let together = book.evaluate(&positions_only(None), &feeds.by_feed(), now)?;
+    let isolated = legs_margin.iter().fold((0.0, 0.0), |s, l| (s.0 + l.0, s.1 + l.1));
     println!("  {:<30} {:>14.2} {:>14.2}", "isolated (sum of the legs)", isolated.0, isolated.1);
-    println!(
-        "  {:<30} {:>14.2} {:>14.2}",
-        "portfolio (one account)",
-        together.maintenance.to_f64(),
-        together.initial.to_f64()
-    );
-    let saved_pct = 100.0 * (1.0 - together.initial.to_f64() / isolated.1);
+    println!("  {:<30} {:>14.2} {:>14.2}", "portfolio (one account)", together.0, together.1);
+    let saved_pct = 100.0 * (1.0 - together.1 / isolated.1);
     println!("  initial margin saved by margining the book together: {saved_pct:.1}%");
     let r = m.report(alice.margin).await;
     println!(
@@ -182,6 +222,22 @@ pub async fn run() -> Result<DemoResult, String> {
         usd(r.equity),
         1_000.0 * 0.9999 * 0.98 + 100.0 * 1.1 * (100.0 - 0.01) * 0.90,
         usd(r.maintenance)
+    );
+
+    // Erin: the venue's option and the bilateral future, one account, one margin.
+    let erin_acc = book.accounts.iter().find(|(k, _)| *k == erin.margin).map(|(_, a)| *a).ok_or("erin not found")?;
+    let (apart, together) = legs_and_book(&book, &erin_acc, &feeds, now)?;
+    let apart_im: f64 = apart.iter().map(|l| l.1).sum();
+    let venue_hedge_saved_pct = 100.0 * (1.0 - together.1 / apart_im);
+    let r = m.report(erin.margin).await;
+    println!(
+        "  erin: long 10 calls (venue) {:.2} + short 5 futures (bilateral) {:.2} initial apart, {:.2} together ({venue_hedge_saved_pct:.1}% saved); margin_report: equity {:.2}, initial {:.2} (with {:.2} for the collateral's haircut)",
+        apart[0].1,
+        apart[1].1,
+        together.1,
+        usd(r.equity),
+        usd(r.initial),
+        usd(r.initial_haircut_extra)
     );
 
     step(5, "The SOL oracle crashes 100 -> 80 (-20%) one minute later");
@@ -231,6 +287,7 @@ pub async fn run() -> Result<DemoResult, String> {
         ("bob", bob.margin),
         ("carol", carol.margin),
         ("dave", dave.margin),
+        ("erin", erin.margin),
         ("keeper", keeper_acc.margin),
         ("insurance", insurance_pda()),
     ];
@@ -273,5 +330,5 @@ pub async fn run() -> Result<DemoResult, String> {
         return Err("vault and books disagree".into());
     }
     let _ = spl_token::ID;
-    Ok(DemoResult { outcomes, saved_pct })
+    Ok(DemoResult { outcomes, saved_pct, venue_hedge_saved_pct })
 }

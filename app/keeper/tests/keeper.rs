@@ -17,6 +17,8 @@ const USDC: u64 = 1_000_000;
 async fn the_demo_runs_the_whole_story() {
     let r = keeper::demo::run().await.expect("demo");
     assert!(r.saved_pct > 30.0, "portfolio margin saves {:.1}%", r.saved_pct);
+    // The option bought on the venue and the future sold bilaterally share one margin.
+    assert!(r.venue_hedge_saved_pct > 30.0, "venue + bilateral hedge saves {:.1}%", r.venue_hedge_saved_pct);
     assert!(r.outcomes.iter().any(|o| matches!(o, Outcome::Liquidated { reaches_target: true, .. })));
 }
 

@@ -83,6 +83,99 @@ impl Market {
     }
 }
 
+/// The example RFQ venue (`programs/rfq-venue`): its instructions, built the way a venue's
+/// own client would (the tests, the demo).
+pub mod rfq {
+    use super::*;
+    use anchor_lang::{InstructionData, ToAccountMetas};
+
+    /// The example venue's program id.
+    pub const VENUE: Pubkey = rfq_venue::ID;
+
+    /// The quote `id` of the maker's margin account.
+    pub fn quote_pda(maker_account: &Pubkey, id: u64) -> Pubkey {
+        Pubkey::find_program_address(&[rfq_venue::QUOTE_SEED, maker_account.as_ref(), &id.to_le_bytes()], &VENUE).0
+    }
+
+    /// An instruction of the venue from its Anchor accounts and data.
+    pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
+        Instruction { program_id: VENUE, accounts: accounts.to_account_metas(None), data: data.data() }
+    }
+
+    impl Market {
+        /// The maker (owner of `maker.margin`) posts quote `id`: `lots` the taker buys at `px`,
+        /// valid for a minute.
+        pub async fn rfq_post(
+            &mut self,
+            maker: &Trader,
+            id: u64,
+            instrument: Pubkey,
+            lots: i64,
+            px: f64,
+        ) -> Result<Pubkey, BanksClientError> {
+            let quote = quote_pda(&maker.margin, id);
+            let k = maker.key.insecure_clone();
+            let post = ix(
+                rfq_venue::accounts::PostQuote {
+                    quote,
+                    maker_account: maker.margin,
+                    maker: k.pubkey(),
+                    system_program: anchor_lang::system_program::ID,
+                },
+                rfq_venue::instruction::PostQuote { id, instrument, lots, price: price(px), expiry: self.env.now + 60 },
+            );
+            self.env.send(&[post], &[&k]).await.map(|_| quote)
+        }
+
+        /// The fill of `quote` (posted by `maker` on `instrument`) for `taker_account`, signed
+        /// by `taker`, with every account the margin checks read.
+        pub fn rfq_fill_ix(
+            &mut self,
+            quote: Pubkey,
+            instrument: Pubkey,
+            maker: &Trader,
+            taker: &Pubkey,
+            taker_account: &Pubkey,
+        ) -> Instruction {
+            let venue = pm_client::pda::venue(&VENUE);
+            let mut fill = ix(
+                rfq_venue::accounts::FillQuote {
+                    quote,
+                    maker: maker.key.pubkey(),
+                    taker: *taker,
+                    venue_authority: pm_client::pda::venue_authority(&VENUE),
+                    margin_program: portfolio_margin::ID,
+                    config: pm_client::pda::config(),
+                    underlying: self.sol,
+                    instrument,
+                    quote_asset: self.usdc,
+                    maker_account: maker.margin,
+                    taker_account: *taker_account,
+                    venue,
+                    maker_approval: pm_client::pda::venue_approval(&maker.margin, &venue),
+                    taker_approval: pm_client::pda::venue_approval(taker_account, &venue),
+                },
+                rfq_venue::instruction::FillQuote {},
+            );
+            fill.accounts.extend(self.check_accounts());
+            fill
+        }
+
+        /// [`Market::rfq_fill_ix`] for `taker`'s own account, signed by its wallet alone.
+        pub async fn rfq_fill(
+            &mut self,
+            quote: Pubkey,
+            instrument: Pubkey,
+            maker: &Trader,
+            taker: &Trader,
+        ) -> Result<(), BanksClientError> {
+            let ix = self.rfq_fill_ix(quote, instrument, maker, &taker.key.pubkey(), &taker.margin);
+            let k = taker.key.insecure_clone();
+            self.env.send(&[ix], &[&k]).await
+        }
+    }
+}
+
 /// The example venue's `.so` (`target/sbf/rfq_venue.so`, built by `scripts/sbf-toolchain.sh
 /// program`), refused when older than its sources, as the margin program's.
 pub fn rfq_venue_elf() -> Result<Vec<u8>, String> {

@@ -1,10 +1,10 @@
 //! The example venue end to end, on the `.so` of both programs (`target/sbf/rfq_venue.so` and
 //! `portfolio_margin.so` in one program-test chain): a quote posted and filled by CPI into
 //! `venue_trade`, and every refusal a venue must propagate.
+use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
 use localnet::market::*;
+use localnet::venue::rfq::{VENUE, ix, quote_pda};
 use localnet::venue::{rfq_venue_elf, venue_params};
 use localnet::*;
 use portfolio_margin::error::PmError;
@@ -15,18 +15,9 @@ use solana_program_test::BanksClientError;
 use solana_signer::Signer;
 
 const USDC: u64 = 1_000_000;
-const VENUE: Pubkey = rfq_venue::ID;
 
 fn rfq_code(e: RfqError) -> u32 {
     u32::from(e)
-}
-
-fn quote_pda(maker_account: &Pubkey, id: u64) -> Pubkey {
-    Pubkey::find_program_address(&[rfq_venue::QUOTE_SEED, maker_account.as_ref(), &id.to_le_bytes()], &VENUE).0
-}
-
-fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
-    Instruction { program_id: VENUE, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
 /// Both programs loaded; a call and a future on SOL at 150; the example venue registered
@@ -52,72 +43,25 @@ async fn setup(register: bool) -> (Market, Pubkey, Pubkey, Trader, Trader) {
     (m, c, f, maker, taker)
 }
 
-/// The maker (owner of `maker.margin`) posts quote `id`: `lots` the taker buys at `px`.
 async fn post(
     m: &mut Market,
     maker: &Trader,
     id: u64,
-    instrument: Pubkey,
+    i: Pubkey,
     lots: i64,
     px: f64,
 ) -> Result<Pubkey, BanksClientError> {
-    let quote = quote_pda(&maker.margin, id);
-    let k = maker.key.insecure_clone();
-    let post = ix(
-        rfq_venue::accounts::PostQuote {
-            quote,
-            maker_account: maker.margin,
-            maker: k.pubkey(),
-            system_program: anchor_lang::system_program::ID,
-        },
-        rfq_venue::instruction::PostQuote { id, instrument, lots, price: price(px), expiry: m.env.now + 60 },
-    );
-    m.env.send(&[post], &[&k]).await.map(|_| quote)
-}
-
-/// The taker's fill of `quote` (posted by `maker` on `instrument`) for `taker.margin`.
-fn fill_ix(
-    m: &mut Market,
-    quote: Pubkey,
-    instrument: Pubkey,
-    maker: &Trader,
-    taker: &Pubkey,
-    taker_account: &Pubkey,
-) -> Instruction {
-    let venue = pm_client::pda::venue(&VENUE);
-    let mut fill = ix(
-        rfq_venue::accounts::FillQuote {
-            quote,
-            maker: maker.key.pubkey(),
-            taker: *taker,
-            venue_authority: pm_client::pda::venue_authority(&VENUE),
-            margin_program: portfolio_margin::ID,
-            config: pm_client::pda::config(),
-            underlying: m.sol,
-            instrument,
-            quote_asset: m.usdc,
-            maker_account: maker.margin,
-            taker_account: *taker_account,
-            venue,
-            maker_approval: pm_client::pda::venue_approval(&maker.margin, &venue),
-            taker_approval: pm_client::pda::venue_approval(taker_account, &venue),
-        },
-        rfq_venue::instruction::FillQuote {},
-    );
-    fill.accounts.extend(m.check_accounts());
-    fill
+    m.rfq_post(maker, id, i, lots, px).await
 }
 
 async fn fill(
     m: &mut Market,
     quote: Pubkey,
-    instrument: Pubkey,
+    i: Pubkey,
     maker: &Trader,
     taker: &Trader,
 ) -> Result<(), BanksClientError> {
-    let ix = fill_ix(m, quote, instrument, maker, &taker.key.pubkey(), &taker.margin);
-    let k = taker.key.insecure_clone();
-    m.env.send(&[ix], &[&k]).await
+    m.rfq_fill(quote, i, maker, taker).await
 }
 
 #[test]
@@ -134,7 +78,7 @@ async fn a_quote_is_filled_by_cpi_once() {
     let quote = post(&mut m, &maker, 1, c, 5, 10.5).await.unwrap();
     let before = m.usdc_books(&[maker.margin, taker.margin]).await;
     let budget =
-        [budget_ixs(MAX_CU), vec![fill_ix(&mut m, quote, c, &maker, &taker.key.pubkey(), &taker.margin)]].concat();
+        [budget_ixs(MAX_CU), vec![m.rfq_fill_ix(quote, c, &maker, &taker.key.pubkey(), &taker.margin)]].concat();
     let tk = taker.key.insecure_clone();
     let cu = m.env.units(&budget, &[&tk]).await.unwrap();
     println!("| fill_quote (RFQ venue -> venue_trade by CPI, each side 1 position) | {cu} CU |");
@@ -221,7 +165,7 @@ async fn the_venue_checks_who_signs_for_which_account_and_expiry() {
     // A fill for someone else's margin account (the taker's, signed by a stranger).
     let quote = post(&mut m, &maker, 1, c, 1, 10.5).await.unwrap();
     let stranger = Keypair::new();
-    let ix = fill_ix(&mut m, quote, c, &maker, &stranger.pubkey(), &taker.margin);
+    let ix = m.rfq_fill_ix(quote, c, &maker, &stranger.pubkey(), &taker.margin);
     let e = m.env.send(&[ix], &[&stranger]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(rfq_code(RfqError::NotAccountOwner)));
     // An expired quote.
