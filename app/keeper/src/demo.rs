@@ -179,7 +179,7 @@ pub async fn run() -> Result<DemoResult, String> {
     // CPI), then hedges them with 5 futures sold to bob bilaterally.
     let px = fair(&mut m, call100).await;
     let quote = m.rfq_post(&bob, 1, call100, 10, px).await.map_err(|e| format!("post a quote: {e}"))?;
-    m.rfq_fill(quote, call100, &bob, &erin).await.map_err(|e| format!("fill on the venue: {e}"))?;
+    m.rfq_fill(quote, call100, &bob, &erin, 10, px).await.map_err(|e| format!("fill on the venue: {e}"))?;
     println!("  erin buys 10 calls K=100 at {px:.3} on the RFQ venue (bob's quote, filled with her signature alone)");
     let px = fair(&mut m, fut).await;
     m.trade(fut, &bob, &erin, -5, px, nonce + 1).await.map_err(|e| format!("erin's hedge: {e}"))?;

@@ -127,8 +127,10 @@ pub mod rfq {
             self.env.send(&[post], &[&k]).await.map(|_| quote)
         }
 
-        /// The fill of `quote` (posted by `maker` on `instrument`) for `taker_account`, signed
-        /// by `taker`, with every account the margin checks read.
+        /// The fill of `quote` (posted by `maker` on `instrument`: `lots` at `px`, the terms
+        /// the taker agrees to) for `taker_account`, signed by `taker`, with every account the
+        /// margin checks read.
+        #[allow(clippy::too_many_arguments)]
         pub fn rfq_fill_ix(
             &mut self,
             quote: Pubkey,
@@ -136,6 +138,8 @@ pub mod rfq {
             maker: &Trader,
             taker: &Pubkey,
             taker_account: &Pubkey,
+            lots: i64,
+            px: f64,
         ) -> Instruction {
             let venue = pm_client::pda::venue(&VENUE);
             let mut fill = ix(
@@ -155,21 +159,24 @@ pub mod rfq {
                     maker_approval: pm_client::pda::venue_approval(&maker.margin, &venue),
                     taker_approval: pm_client::pda::venue_approval(taker_account, &venue),
                 },
-                rfq_venue::instruction::FillQuote {},
+                rfq_venue::instruction::FillQuote { lots, price: price(px) },
             );
             fill.accounts.extend(self.check_accounts());
             fill
         }
 
         /// [`Market::rfq_fill_ix`] for `taker`'s own account, signed by its wallet alone.
+        #[allow(clippy::too_many_arguments)]
         pub async fn rfq_fill(
             &mut self,
             quote: Pubkey,
             instrument: Pubkey,
             maker: &Trader,
             taker: &Trader,
+            lots: i64,
+            px: f64,
         ) -> Result<(), BanksClientError> {
-            let ix = self.rfq_fill_ix(quote, instrument, maker, &taker.key.pubkey(), &taker.margin);
+            let ix = self.rfq_fill_ix(quote, instrument, maker, &taker.key.pubkey(), &taker.margin, lots, px);
             let k = taker.key.insecure_clone();
             self.env.send(&[ix], &[&k]).await
         }

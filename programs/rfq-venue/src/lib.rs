@@ -64,10 +64,14 @@ pub mod rfq_venue {
     }
 
     /// The taker (owner of `taker_account`) fills the whole quote: `venue_trade` by CPI, then
-    /// the quote is closed. Remaining accounts: the margin check's, forwarded as given.
-    pub fn fill_quote<'info>(ctx: Context<'info, FillQuote<'info>>) -> Result<()> {
+    /// the quote is closed. `lots` and `price` are the terms the taker saw: a quote's address
+    /// is reusable (cancel, then post the same id), so a maker could otherwise swap the terms
+    /// under a signed fill (`QuoteChanged`). Remaining accounts: the margin check's, forwarded
+    /// as given.
+    pub fn fill_quote<'info>(ctx: Context<'info, FillQuote<'info>>, lots: i64, price: i64) -> Result<()> {
         let a = &ctx.accounts;
         let q = &a.quote;
+        require!(q.lots == lots && q.price == price, RfqError::QuoteChanged);
         require!(Clock::get()?.unix_timestamp <= q.expiry, RfqError::QuoteExpired);
         require_keys_eq!(margin_owner(&a.taker_account)?, a.taker.key(), RfqError::NotAccountOwner);
         let mut data = VENUE_TRADE.to_vec();
@@ -204,4 +208,6 @@ pub enum RfqError {
     NotMarginAccount,
     #[msg("the quote has expired")]
     QuoteExpired,
+    #[msg("the quote's lots or price are not the ones the taker signed for")]
+    QuoteChanged,
 }

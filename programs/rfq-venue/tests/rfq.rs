@@ -1,8 +1,8 @@
 //! The example venue end to end, on the `.so` of both programs (`target/sbf/rfq_venue.so` and
 //! `portfolio_margin.so` in one program-test chain): a quote posted and filled by CPI into
 //! `venue_trade`, and every refusal a venue must propagate.
-use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::{AccountDeserialize, Discriminator};
 use localnet::market::*;
 use localnet::venue::rfq::{VENUE, ix, quote_pda};
 use localnet::venue::{rfq_venue_elf, venue_params};
@@ -54,6 +54,18 @@ async fn post(
     m.rfq_post(maker, id, i, lots, px).await
 }
 
+/// The quote's terms as a taker reads them before signing (lots, price); none once closed.
+async fn terms(m: &mut Market, quote: Pubkey) -> (i64, f64) {
+    match m.env.account(&quote).await {
+        Some(a) => {
+            let q = rfq_venue::Quote::try_deserialize(&mut &a.data[..]).expect("a quote");
+            (q.lots, q.price as f64 / PRICE_ONE as f64)
+        }
+        None => (0, 0.0),
+    }
+}
+
+/// The taker fills the quote at the terms it reads.
 async fn fill(
     m: &mut Market,
     quote: Pubkey,
@@ -61,7 +73,8 @@ async fn fill(
     maker: &Trader,
     taker: &Trader,
 ) -> Result<(), BanksClientError> {
-    m.rfq_fill(quote, i, maker, taker).await
+    let (lots, px) = terms(m, quote).await;
+    m.rfq_fill(quote, i, maker, taker, lots, px).await
 }
 
 #[test]
@@ -78,7 +91,8 @@ async fn a_quote_is_filled_by_cpi_once() {
     let quote = post(&mut m, &maker, 1, c, 5, 10.5).await.unwrap();
     let before = m.usdc_books(&[maker.margin, taker.margin]).await;
     let budget =
-        [budget_ixs(MAX_CU), vec![m.rfq_fill_ix(quote, c, &maker, &taker.key.pubkey(), &taker.margin)]].concat();
+        [budget_ixs(MAX_CU), vec![m.rfq_fill_ix(quote, c, &maker, &taker.key.pubkey(), &taker.margin, 5, 10.5)]]
+            .concat();
     let tk = taker.key.insecure_clone();
     let cu = m.env.units(&budget, &[&tk]).await.unwrap();
     println!("| fill_quote (RFQ venue -> venue_trade by CPI, each side 1 position) | {cu} CU |");
@@ -165,7 +179,7 @@ async fn the_venue_checks_who_signs_for_which_account_and_expiry() {
     // A fill for someone else's margin account (the taker's, signed by a stranger).
     let quote = post(&mut m, &maker, 1, c, 1, 10.5).await.unwrap();
     let stranger = Keypair::new();
-    let ix = m.rfq_fill_ix(quote, c, &maker, &stranger.pubkey(), &taker.margin);
+    let ix = m.rfq_fill_ix(quote, c, &maker, &stranger.pubkey(), &taker.margin, 1, 10.5);
     let e = m.env.send(&[ix], &[&stranger]).await.unwrap_err();
     assert_eq!(custom_code(&e), Some(rfq_code(RfqError::NotAccountOwner)));
     // An expired quote.
@@ -223,4 +237,24 @@ async fn an_option_bought_on_the_venue_is_hedged_by_a_bilateral_future() {
         100.0 * (1.0 - im[0] / (im[1] + im[2]))
     );
     assert!(im[0] < 0.8 * (im[1] + im[2]), "the venue's option offsets the bilateral future: {im:?}");
+}
+
+/// A quote's address is reusable (cancel, then post the same id): a maker who swaps the terms
+/// under a taker's signed fill (another price, more lots, the other side) gets `QuoteChanged`.
+#[tokio::test]
+async fn a_fill_is_refused_when_the_maker_swapped_the_quote_under_it() {
+    let (mut m, c, _f, maker, taker) = setup(true).await;
+    let quote = post(&mut m, &maker, 1, c, 1, 10.5).await.unwrap();
+    let seen = terms(&mut m, quote).await;
+    assert_eq!(seen, (1, 10.5));
+    let k = maker.key.insecure_clone();
+    for (lots, px) in [(1, 12.0), (5, 10.5), (-1, 10.5)] {
+        let cancel =
+            ix(rfq_venue::accounts::CancelQuote { quote, maker: k.pubkey() }, rfq_venue::instruction::CancelQuote {});
+        m.env.send(&[cancel], &[&k]).await.unwrap();
+        assert_eq!(post(&mut m, &maker, 1, c, lots, px).await.unwrap(), quote, "the same address");
+        let e = m.rfq_fill(quote, c, &maker, &taker, seen.0, seen.1).await.unwrap_err();
+        assert_eq!(custom_code(&e), Some(rfq_code(RfqError::QuoteChanged)), "swapped to {lots} at {px}");
+    }
+    assert_eq!(m.env.margin(&taker.margin).await.lots(&c), 0, "nothing filled");
 }

@@ -35,8 +35,9 @@ pub struct Venue {
     pub authority: Pubkey,
     pub params: VenueParams,
     /// Open interest created through the venue: the sum of its fills' changes of their
-    /// instruments' open interest, floored at 0 (positions closed elsewhere are not counted
-    /// down, so this is an upper bound).
+    /// instruments' open interest, floored at 0. Not exact: positions closed elsewhere are not
+    /// counted down, and positions opened elsewhere but closed through the venue are (README
+    /// "Inter-protocol margin: venues" says how to size the cap).
     pub open_lots: u64,
     pub reserved: [u8; 32],
 }

@@ -64,8 +64,9 @@ export type Venue = {
   params: VenueParams;
   /**
    * Open interest created through the venue: the sum of its fills' changes of their
-   * instruments' open interest, floored at 0 (positions closed elsewhere are not counted
-   * down, so this is an upper bound).
+   * instruments' open interest, floored at 0. Not exact: positions closed elsewhere are not
+   * counted down, and positions opened elsewhere but closed through the venue are (README
+   * "Inter-protocol margin: venues" says how to size the cap).
    */
   openLots: bigint;
   reserved: ReadonlyUint8Array;
@@ -81,8 +82,9 @@ export type VenueArgs = {
   params: VenueParamsArgs;
   /**
    * Open interest created through the venue: the sum of its fills' changes of their
-   * instruments' open interest, floored at 0 (positions closed elsewhere are not counted
-   * down, so this is an upper bound).
+   * instruments' open interest, floored at 0. Not exact: positions closed elsewhere are not
+   * counted down, and positions opened elsewhere but closed through the venue are (README
+   * "Inter-protocol margin: venues" says how to size the cap).
    */
   openLots: number | bigint;
   reserved: ReadonlyUint8Array;
